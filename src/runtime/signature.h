@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tensor/dtype.h"
+#include "tensor/shape.h"
+
+namespace mlserving {
+
+/// One input or output of a model as the API shows it.
+struct TensorSpec {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  Shape shape;  ///< -1 marks a dynamic dimension
+  /// Optional names of the last dimension's entries (one request key per column).
+  std::vector<std::string> columns;
+  /// Optional image layout ("NHWC", "NCHW", "HWC", "CHW") when the tensor is an image.
+  std::string image_layout;
+};
+
+/// What a model takes and returns.
+struct Signature {
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> outputs;
+
+  const TensorSpec* FindInput(const std::string& name) const;
+  const TensorSpec* FindOutput(const std::string& name) const;
+};
+
+}  // namespace mlserving
