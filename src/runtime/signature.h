@@ -13,6 +13,8 @@ struct TensorSpec {
   std::string name;
   DType dtype = DType::kFloat32;
   Shape shape;  ///< -1 marks a dynamic dimension
+  /// False when the model does not declare the rank: any shape is accepted and `shape` is empty.
+  bool shape_known = true;
   /// Optional names of the last dimension's entries (one request key per column).
   std::vector<std::string> columns;
   /// Optional image layout ("NHWC", "NCHW", "HWC", "CHW") when the tensor is an image.

@@ -1,7 +1,238 @@
+// Reductions (ReduceSum ReduceMean ReduceMax ReduceMin ReduceProd) and index ops (ArgMax ArgMin).
+
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
 #include "kernels/reference/families.h"
+#include "kernels/reference/kernel_util.h"
 
 namespace mlserving::kernels::reference {
+namespace {
 
-void RegisterReduceKernels(KernelRegistry& registry) { (void)registry; }
+enum class ReduceKind { kSum, kMean, kMax, kMin, kProd };
+
+/// Folds `v` into `acc` for one reduction kind. Integer sums and products wrap (computed in
+/// uint64, no signed overflow); Max and Min propagate NaN as numpy does.
+template <typename T>
+void Accumulate(ReduceKind kind, ComputeType<T>& acc, ComputeType<T> v) {
+  using C = ComputeType<T>;
+  switch (kind) {
+    case ReduceKind::kSum:
+    case ReduceKind::kMean:
+      if constexpr (std::is_integral_v<C>) {
+        acc = static_cast<C>(static_cast<uint64_t>(acc) + static_cast<uint64_t>(v));
+      } else {
+        acc += v;
+      }
+      break;
+    case ReduceKind::kProd:
+      if constexpr (std::is_integral_v<C>) {
+        acc = static_cast<C>(static_cast<uint64_t>(acc) * static_cast<uint64_t>(v));
+      } else {
+        acc *= v;
+      }
+      break;
+    case ReduceKind::kMax:
+      if (IsNaNValue(acc)) break;
+      if (IsNaNValue(v) || v > acc) acc = v;
+      break;
+    case ReduceKind::kMin:
+      if (IsNaNValue(acc)) break;
+      if (IsNaNValue(v) || v < acc) acc = v;
+      break;
+  }
+}
+
+/// The value a reduction over an empty set yields (and starts from).
+template <typename C>
+C ReduceIdentity(ReduceKind kind) {
+  switch (kind) {
+    case ReduceKind::kProd: return C(1);
+    case ReduceKind::kMax:
+      return std::is_floating_point_v<C> ? -std::numeric_limits<C>::infinity() : std::numeric_limits<C>::lowest();
+    case ReduceKind::kMin:
+      return std::is_floating_point_v<C> ? std::numeric_limits<C>::infinity() : std::numeric_limits<C>::max();
+    default: return C(0);
+  }
+}
+
+/// Reduce*: axes from the attribute (ReduceSum before opset 13, the others before 18) or the
+/// optional input 1. No axes reduces every dim, unless noop_with_empty_axes makes it the identity.
+/// Mean of integers truncates; the mean of an empty set is NaN for floats and 0 for integers.
+class ReduceKernel : public Kernel {
+ public:
+  ReduceKernel(ReduceKind kind, bool axes_from_input, std::vector<int64_t> attr_axes, bool keepdims, bool noop_empty)
+      : kind_(kind),
+        axes_from_input_(axes_from_input),
+        attr_axes_(std::move(attr_axes)),
+        keepdims_(keepdims),
+        noop_empty_(noop_empty) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
+    std::vector<int64_t> axes = attr_axes_;
+    if (axes_from_input_ && ctx.input(1) != nullptr) {
+      ASSIGN_OR_RETURN(axes, ReadInt64s(*ctx.input(1), "axes"));
+    }
+    if (axes.empty() && noop_empty_) {
+      RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [](auto) { return Status::Ok(); }));
+      SetOutput(ctx, 0, *x);
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(axes, NormalizeAxes(axes, x->rank()));
+    const Shape& in_shape = x->shape();
+    std::vector<bool> reduced(in_shape.size(), axes.empty());
+    for (int64_t a : axes) reduced[static_cast<size_t>(a)] = true;
+    Shape kept_shape = in_shape, out_shape;
+    int64_t count = 1;
+    for (size_t d = 0; d < in_shape.size(); ++d) {
+      if (reduced[d]) {
+        count *= in_shape[d];
+        kept_shape[d] = 1;
+        if (keepdims_) out_shape.push_back(1);
+      } else {
+        out_shape.push_back(in_shape[d]);
+      }
+    }
+    // Each input element accumulates into the output element with its non-reduced coordinates.
+    std::vector<int64_t> strides = ContiguousStrides(kept_shape);
+    for (size_t d = 0; d < strides.size(); ++d) {
+      if (reduced[d]) strides[d] = 0;
+    }
+    ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(x->dtype(), out_shape));
+    RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [&](auto tag) -> Status {
+      using T = typename decltype(tag)::type;
+      using C = ComputeType<T>;
+      std::vector<C> acc(static_cast<size_t>(out.num_elements()), ReduceIdentity<C>(kind_));
+      const T* in = x->data<T>();
+      ForEachStrided<1>(in_shape, {strides}, [&](int64_t i, const std::array<int64_t, 1>& off) {
+        Accumulate<T>(kind_, acc[static_cast<size_t>(off[0])], Widen(in[i]));
+      });
+      T* po = out.data<T>();
+      for (size_t i = 0; i < acc.size(); ++i) {
+        C v = acc[i];
+        if (kind_ == ReduceKind::kMean) {
+          if constexpr (std::is_integral_v<C>) {
+            if (count == 0) {
+              v = C(0);
+            } else if constexpr (std::is_signed_v<C>) {
+              v = static_cast<C>(static_cast<int64_t>(v) / count);
+            } else {
+              v = static_cast<C>(static_cast<uint64_t>(v) / static_cast<uint64_t>(count));
+            }
+          } else {
+            v = v / static_cast<C>(count);
+          }
+        }
+        po[i] = Narrow<T>(v);
+      }
+      return Status::Ok();
+    }));
+    SetOutput(ctx, 0, std::move(out));
+    return Status::Ok();
+  }
+
+ private:
+  ReduceKind kind_;
+  bool axes_from_input_;
+  std::vector<int64_t> attr_axes_;
+  bool keepdims_;
+  bool noop_empty_;
+};
+
+/// ArgMax/ArgMin along `axis` as int64 indices. Ties resolve to the first index, or the last with
+/// select_last_index; a NaN wins over numbers (numpy). An empty axis is kInvalidArgument.
+class ArgKernel : public Kernel {
+ public:
+  ArgKernel(bool is_max, int64_t axis, bool keepdims, bool select_last)
+      : is_max_(is_max), axis_(axis), keepdims_(keepdims), select_last_(select_last) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
+    ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axis_, x->rank()));
+    const Shape& s = x->shape();
+    const auto ax = static_cast<size_t>(axis);
+    const int64_t dim = s[ax];
+    if (dim == 0) return InvalidArgument("cannot take the arg max/min along an empty axis");
+    Shape out_shape = s;
+    if (keepdims_) {
+      out_shape[ax] = 1;
+    } else {
+      out_shape.erase(out_shape.begin() + axis);
+    }
+    ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(DType::kInt64, out_shape));
+    const int64_t outer = DimProduct(s, 0, ax);
+    const int64_t inner = DimProduct(s, ax + 1, s.size());
+    RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [&](auto tag) -> Status {
+      using T = typename decltype(tag)::type;
+      const T* in = x->data<T>();
+      int64_t* po = out.data<int64_t>();
+      for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t i = 0; i < inner; ++i) {
+          const T* base = in + o * dim * inner + i;
+          auto best = Widen(base[0]);
+          int64_t best_index = 0;
+          for (int64_t j = 1; j < dim; ++j) {
+            const auto v = Widen(base[j * inner]);
+            bool take;
+            if (IsNaNValue(v)) {
+              take = !IsNaNValue(best) || select_last_;
+            } else if (IsNaNValue(best)) {
+              take = false;
+            } else if (v == best) {
+              take = select_last_;
+            } else {
+              take = is_max_ ? v > best : v < best;
+            }
+            if (take) {
+              best = v;
+              best_index = j;
+            }
+          }
+          po[o * inner + i] = best_index;
+        }
+      }
+      return Status::Ok();
+    }));
+    SetOutput(ctx, 0, std::move(out));
+    return Status::Ok();
+  }
+
+ private:
+  bool is_max_;
+  int64_t axis_;
+  bool keepdims_;
+  bool select_last_;
+};
+
+void RegisterReduce(KernelRegistry& registry, const char* op_type, ReduceKind kind, int axes_input_opset) {
+  registry.Register(
+      kOnnxDomain, op_type, [kind, axes_input_opset](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
+        const bool axes_from_input = node.opset >= axes_input_opset;
+        return std::unique_ptr<Kernel>(std::make_unique<ReduceKernel>(kind, axes_from_input, node.GetInts("axes"),
+                                                                      node.GetInt("keepdims", 1) != 0,
+                                                                      node.GetInt("noop_with_empty_axes", 0) != 0));
+      });
+}
+
+}  // namespace
+
+void RegisterReduceKernels(KernelRegistry& registry) {
+  RegisterReduce(registry, "ReduceSum", ReduceKind::kSum, 13);
+  RegisterReduce(registry, "ReduceMean", ReduceKind::kMean, 18);
+  RegisterReduce(registry, "ReduceMax", ReduceKind::kMax, 18);
+  RegisterReduce(registry, "ReduceMin", ReduceKind::kMin, 18);
+  RegisterReduce(registry, "ReduceProd", ReduceKind::kProd, 18);
+  for (const char* op : {"ArgMax", "ArgMin"}) {
+    const bool is_max = std::string(op) == "ArgMax";
+    registry.Register(kOnnxDomain, op, [is_max](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
+      return std::unique_ptr<Kernel>(std::make_unique<ArgKernel>(
+          is_max, node.GetInt("axis", 0), node.GetInt("keepdims", 1) != 0, node.GetInt("select_last_index", 0) != 0));
+    });
+  }
+}
 
 }  // namespace mlserving::kernels::reference

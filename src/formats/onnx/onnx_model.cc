@@ -1,0 +1,143 @@
+#include "formats/onnx/onnx_model.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/graph_evaluator.h"
+#include "formats/onnx/onnx_proto_convert.h"
+#include "kernels/registry.h"
+
+namespace mlserving::formats::onnx {
+namespace {
+
+constexpr size_t kMaxModelBytes = size_t{2} << 30;  // protobuf's own hard limit
+
+/// An ONNX model: the signature as the API shows it, over a prepared GraphEvaluator.
+class OnnxEvaluator : public Evaluator {
+ public:
+  OnnxEvaluator(Signature signature, std::unique_ptr<engine::GraphEvaluator> graph, std::string summary)
+      : signature_(std::move(signature)), graph_(std::move(graph)), summary_(std::move(summary)) {}
+
+  const Signature& Describe() const override { return signature_; }
+  std::string Summary() const override { return summary_; }
+
+  Result<TensorMap> Evaluate(const TensorMap& inputs, const EvaluationContext& ctx) const override {
+    std::vector<Tensor> ordered;
+    ordered.reserve(signature_.inputs.size());
+    for (const TensorSpec& spec : signature_.inputs) {
+      auto it = inputs.find(spec.name);
+      if (it == inputs.end()) return InvalidArgument("missing input '" + spec.name + "'");
+      const Tensor& t = it->second;
+      if (t.dtype() != spec.dtype) {
+        return InvalidArgument("input '" + spec.name + "' must be " + std::string(DTypeName(spec.dtype)) + ", got " +
+                               std::string(DTypeName(t.dtype())));
+      }
+      if (spec.shape_known && !ShapeMatches(spec.shape, t.shape())) {
+        return InvalidArgument("input '" + spec.name + "' must have shape " + ShapeToString(spec.shape) +
+                               " (-1 = any size), got " + ShapeToString(t.shape()));
+      }
+      ordered.push_back(t);
+    }
+    ASSIGN_OR_RETURN(std::vector<Tensor> outputs, graph_->Run(ordered, ctx));
+    TensorMap result;
+    for (size_t i = 0; i < outputs.size(); ++i) result.emplace(signature_.outputs[i].name, std::move(outputs[i]));
+    return result;
+  }
+
+ private:
+  Signature signature_;
+  std::unique_ptr<engine::GraphEvaluator> graph_;
+  std::string summary_;
+};
+
+/// The API spec of a graph input or output. A ZipMap output (sequence of maps) is described
+/// as the float [batch, classes] tensor it is carried as.
+TensorSpec SpecOf(const ir::Graph& graph, ir::ValueId id, const std::vector<int>& producer) {
+  const ir::Value& value = graph.value(id);
+  TensorSpec spec;
+  spec.name = value.name;
+  spec.dtype = value.type.has_dtype ? value.type.dtype : DType::kFloat32;
+  spec.shape = value.type.shape;
+  spec.shape_known = value.type.has_shape;
+  if (value.type.kind == ir::ValueKind::kSequenceOfMaps) {
+    int p = producer[static_cast<size_t>(id)];
+    int64_t classes = kDynamicDim;
+    if (p >= 0) {
+      const ir::Node& node = graph.nodes()[static_cast<size_t>(p)];
+      size_t n = node.GetInts("classlabels_int64s").size() + node.GetStrings("classlabels_strings").size();
+      if (n > 0) classes = static_cast<int64_t>(n);
+    }
+    spec.dtype = DType::kFloat32;
+    spec.shape = {kDynamicDim, classes};
+    spec.shape_known = true;
+  }
+  return spec;
+}
+
+}  // namespace
+
+bool SniffOnnx(const std::string& path, std::string_view head) {
+  if (std::filesystem::path(path).extension() == ".onnx") return true;
+  // ModelProto starts with ir_version (field 1, varint): tag byte 0x08.
+  return !head.empty() && static_cast<unsigned char>(head[0]) == 0x08;
+}
+
+Result<std::unique_ptr<Evaluator>> LoadOnnxBytes(std::string_view bytes, const std::string& display_name,
+                                                 const std::string& model_dir) {
+  if (bytes.size() > kMaxModelBytes) return ResourceExhausted(display_name + " is larger than 2 GiB");
+  ::onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return InvalidArgument(display_name +
+                           " is not a valid ONNX model: the protobuf could not be parsed (is the file truncated, or "
+                           "not an .onnx export?)");
+  }
+  if (!model.has_graph()) return InvalidArgument(display_name + " is not a valid ONNX model: it has no graph");
+  OpsetMap opsets;
+  for (const auto& opset : model.opset_import()) {
+    opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = static_cast<int>(opset.version());
+  }
+  if (opsets.find("") == opsets.end()) opsets[""] = 1;
+
+  Result<ir::Graph> graph_or = GraphFromProto(model.graph(), opsets, model_dir);
+  if (!graph_or.ok()) return graph_or.status().WithContext(display_name);
+  ir::Graph graph = std::move(graph_or).value();
+  if (graph.outputs().empty()) return InvalidArgument(display_name + " declares no graph outputs");
+
+  std::vector<int> producer = graph.ProducerIndex();
+  Signature signature;
+  for (ir::ValueId id : graph.inputs()) signature.inputs.push_back(SpecOf(graph, id, producer));
+  for (ir::ValueId id : graph.outputs()) {
+    const ir::Value& v = graph.value(id);
+    bool is_input = std::find(graph.inputs().begin(), graph.inputs().end(), id) != graph.inputs().end();
+    if (producer[static_cast<size_t>(id)] < 0 && !v.constant && !is_input) {
+      return InvalidArgument(display_name + ": graph output '" + v.name + "' is not produced by any node");
+    }
+    signature.outputs.push_back(SpecOf(graph, id, producer));
+  }
+
+  std::ostringstream summary;
+  summary << "onnx model " << display_name << " (ir " << model.ir_version() << ", opset " << opsets[""];
+  if (!model.producer_name().empty()) summary << ", from " << model.producer_name() << " " << model.producer_version();
+  summary << ", " << graph.nodes().size() << " nodes)";
+
+  Result<std::unique_ptr<engine::GraphEvaluator>> engine =
+      engine::GraphEvaluator::Create(std::move(graph), kernels::KernelRegistry::Default());
+  if (!engine.ok()) return engine.status().WithContext(display_name);
+  return std::unique_ptr<Evaluator>(
+      std::make_unique<OnnxEvaluator>(std::move(signature), std::move(engine).value(), summary.str()));
+}
+
+Result<std::unique_ptr<Evaluator>> LoadOnnxFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("model file '" + path + "' does not exist");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot open model file '" + path + "'");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return LoadOnnxBytes(bytes, std::filesystem::path(path).filename().string(), dir.empty() ? "." : dir);
+}
+
+}  // namespace mlserving::formats::onnx

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+#include "ir/graph.h"
+#include "tensor/tensor.h"
+
+namespace onnx {
+class TensorProto;
+class GraphProto;
+class TypeProto;
+}  // namespace onnx
+
+namespace mlserving::formats::onnx {
+
+/// The DType of an ONNX TensorProto.DataType value; kUnimplemented for complex types.
+Result<DType> DTypeFromOnnx(int data_type);
+int OnnxDataTypeOf(DType dtype);
+
+/// Decodes a TensorProto (raw_data or typed fields; external data relative to `model_dir`).
+/// Validates that the payload holds exactly as many elements as the dims say.
+Result<Tensor> TensorFromProto(const ::onnx::TensorProto& proto, const std::string& model_dir);
+
+/// Converts a TypeProto (tensor, sequence, map, optional) into an ir::ValueType.
+ir::ValueType ValueTypeFromProto(const ::onnx::TypeProto& type);
+
+/// Per-domain opset versions of the model (domain "" and "ai.onnx" are the same).
+using OpsetMap = std::map<std::string, int>;
+
+/// Lowers a GraphProto into an ir::Graph (nodes sorted topologically, subgraphs of If/Loop/
+/// Scan converted recursively). `outer_scope` names values visible from enclosing graphs.
+Result<ir::Graph> GraphFromProto(const ::onnx::GraphProto& proto, const OpsetMap& opsets,
+                                 const std::string& model_dir, const std::vector<std::string>& outer_scope = {});
+
+}  // namespace mlserving::formats::onnx
+
+namespace mlserving::formats::onnx {
+
+/// Reads a serialized TensorProto file (the `.pb` files of the ONNX backend test suite).
+Result<Tensor> ReadTensorProtoFile(const std::string& path);
+
+}  // namespace mlserving::formats::onnx

@@ -1,0 +1,236 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/registry.h"
+#include "tensor/float16.h"
+
+namespace mlserving::kernels {
+namespace {
+
+// Test harness (shared shape across the reference kernel tests): builds an ir::Node, prepares it
+// through the default registry and runs it.
+[[maybe_unused]] ir::Attribute IntAttr(int64_t v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+[[maybe_unused]] ir::Attribute FloatAttr(float v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+[[maybe_unused]] ir::Attribute IntsAttr(std::vector<int64_t> v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute FloatsAttr(std::vector<float> v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute StringAttr(std::string v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kString;
+  a.s = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute TensorAttr(Tensor t) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kTensor;
+  a.t = std::move(t);
+  return a;
+}
+
+/// Prepares `op_type` (ai.onnx, `opset`) and runs it once. Undefined input tensors are omitted
+/// optional inputs.
+[[maybe_unused]] Result<std::vector<Tensor>> RunOp(const std::string& op_type, int opset,
+                                                   std::map<std::string, ir::Attribute> attrs,
+                                                   const std::vector<Tensor>& inputs, size_t num_outputs = 1) {
+  ir::Node node;
+  node.op_type = op_type;
+  node.opset = opset;
+  node.attributes = std::move(attrs);
+  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(static_cast<ir::ValueId>(i));
+  for (size_t i = 0; i < num_outputs; ++i) node.outputs.push_back(static_cast<ir::ValueId>(100 + i));
+  const KernelFactory* factory = KernelRegistry::Default().Find("", op_type);
+  if (factory == nullptr) return NotFound("no kernel for " + op_type);
+  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, (*factory)(node));
+  KernelContext ctx;
+  for (const Tensor& t : inputs) ctx.inputs.push_back(t.defined() ? &t : nullptr);
+  ctx.outputs.assign(num_outputs, Tensor());
+  RETURN_IF_ERROR(kernel->Compute(ctx));
+  for (const Tensor& t : ctx.outputs) {
+    if (!t.defined()) return Internal("an output was not assigned");
+  }
+  return ctx.outputs;
+}
+
+/// Runs a single-output op and returns its output; fails the test when the op fails.
+[[maybe_unused]] Tensor Run1(const std::string& op_type, int opset, std::map<std::string, ir::Attribute> attrs,
+                             const std::vector<Tensor>& inputs) {
+  Result<std::vector<Tensor>> out = RunOp(op_type, opset, std::move(attrs), inputs);
+  EXPECT_TRUE(out.ok()) << op_type << ": " << out.status().ToString();
+  return out.ok() ? out->at(0) : Tensor();
+}
+
+/// The status of running the op (OK or its error).
+[[maybe_unused]] Status RunStatus(const std::string& op_type, int opset, std::map<std::string, ir::Attribute> attrs,
+                                  const std::vector<Tensor>& inputs, size_t num_outputs = 1) {
+  Result<std::vector<Tensor>> out = RunOp(op_type, opset, std::move(attrs), inputs, num_outputs);
+  return out.ok() ? Status::Ok() : out.status();
+}
+
+template <typename T>
+std::vector<T> Values(const Tensor& t) {
+  if (!t.defined() || t.dtype() != DTypeOf<T>::value) return {};
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.num_elements());
+}
+
+template <typename T>
+Tensor T1(std::vector<T> v) {
+  return Tensor::FromVector<T>({static_cast<int64_t>(v.size())}, v);
+}
+
+template <typename T>
+void ExpectNear(const Tensor& t, const Shape& shape, const std::vector<T>& expected, double tol = 1e-5) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DTypeOf<T>::value);
+  ASSERT_EQ(t.shape(), shape);
+  const std::vector<T> got = Values<T>(t);
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(static_cast<double>(expected[i]))) {
+      EXPECT_TRUE(std::isnan(static_cast<double>(got[i]))) << "at " << i;
+    } else if (std::isinf(static_cast<double>(expected[i]))) {
+      EXPECT_EQ(static_cast<double>(got[i]), static_cast<double>(expected[i])) << "at " << i;
+    } else {
+      EXPECT_NEAR(static_cast<double>(got[i]), static_cast<double>(expected[i]), tol) << "at " << i;
+    }
+  }
+}
+
+template <typename T>
+void ExpectEq(const Tensor& t, const Shape& shape, const std::vector<T>& expected) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DTypeOf<T>::value);
+  ASSERT_EQ(t.shape(), shape);
+  EXPECT_EQ(Values<T>(t), expected);
+}
+
+[[maybe_unused]] void ExpectBools(const Tensor& t, const Shape& shape, const std::vector<bool>& expected) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DType::kBool);
+  ASSERT_EQ(t.shape(), shape);
+  std::vector<bool> got(t.data<bool>(), t.data<bool>() + t.num_elements());
+  EXPECT_EQ(got, expected);
+}
+TEST(LinalgOpsTest, MatMul2D) {
+  Tensor a = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor b = Tensor::FromVector<float>({3, 2}, {7, 8, 9, 10, 11, 12});
+  ExpectNear<float>(Run1("MatMul", 13, {}, {a, b}), {2, 2}, {58, 64, 139, 154});
+}
+
+TEST(LinalgOpsTest, MatMulPromotesVectors) {
+  Tensor m = Tensor::FromVector<double>({2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor v = T1<double>({1, 0, -1});
+  ExpectNear<double>(Run1("MatMul", 13, {}, {m, v}), {2}, {-2, -2});
+  Tensor w = T1<double>({1, 1});
+  ExpectNear<double>(Run1("MatMul", 13, {}, {w, m}), {3}, {5, 7, 9});
+  ExpectNear<double>(Run1("MatMul", 13, {}, {v, v}), {}, {2});
+}
+
+TEST(LinalgOpsTest, MatMulBroadcastsBatches) {
+  // a: [2,1,2,2] (two batches), b: [3,2,1] (three batches) -> [2,3,2,1].
+  Tensor a = Tensor::FromVector<int64_t>({2, 1, 2, 2}, {1, 0, 0, 1, 2, 0, 0, 2});
+  Tensor b = Tensor::FromVector<int64_t>({3, 2, 1}, {1, 2, 3, 4, 5, 6});
+  ExpectEq<int64_t>(Run1("MatMul", 13, {}, {a, b}), {2, 3, 2, 1}, {1, 2, 3, 4, 5, 6, 2, 4, 6, 8, 10, 12});
+}
+
+TEST(LinalgOpsTest, MatMulErrors) {
+  Tensor a = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  EXPECT_EQ(RunStatus("MatMul", 13, {}, {a, a}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("MatMul", 13, {}, {a, Tensor::Scalar<float>(1)}).code(), StatusCode::kInvalidArgument);
+  Tensor b3 = Tensor::FromVector<float>({2, 3, 1}, {1, 2, 3, 4, 5, 6});
+  Tensor a3 = Tensor::FromVector<float>({3, 1, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  EXPECT_EQ(RunStatus("MatMul", 13, {}, {a3, b3}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(LinalgOpsTest, GemmWithBiasRow) {
+  Tensor a = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor w = Tensor::FromVector<float>({2, 3}, {1, 0, 0, 0, 1, 1});  // torch Linear weight [out, in]
+  Tensor bias = T1<float>({0.5f, -1});
+  ExpectNear<float>(Run1("Gemm", 13, {{"transB", IntAttr(1)}}, {a, w, bias}), {2, 2}, {1.5f, 4, 4.5f, 10});
+}
+
+TEST(LinalgOpsTest, GemmAlphaBetaTransA) {
+  Tensor a = Tensor::FromVector<double>({2, 2}, {1, 3, 2, 4});  // A^T = [[1,2],[3,4]]
+  Tensor b = Tensor::FromVector<double>({2, 2}, {1, 0, 0, 1});
+  Tensor c = Tensor::FromVector<double>({2, 1}, {1, 2});
+  ExpectNear<double>(
+      Run1("Gemm", 13, {{"transA", IntAttr(1)}, {"alpha", FloatAttr(2)}, {"beta", FloatAttr(0.5f)}}, {a, b, c}), {2, 2},
+      {2.5, 4.5, 7, 9});
+  ExpectNear<double>(Run1("Gemm", 13, {{"transA", IntAttr(1)}}, {a, b}), {2, 2}, {1, 2, 3, 4});
+  ExpectEq<int32_t>(Run1("Gemm", 13, {},
+                         {Tensor::FromVector<int32_t>({1, 2}, {1, 2}), Tensor::FromVector<int32_t>({2, 1}, {3, 4}),
+                          Tensor::Scalar<int32_t>(5)}),
+                    {1, 1}, {16});
+}
+
+TEST(LinalgOpsTest, GemmErrors) {
+  Tensor a = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  EXPECT_EQ(RunStatus("Gemm", 13, {}, {a, a}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("Gemm", 13, {{"transB", IntAttr(1)}}, {a, a, T1<float>({1, 2, 3})}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("Gemm", 13, {}, {T1<float>({1}), a}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(LinalgOpsTest, SoftmaxAlongLastAxis) {
+  Tensor x = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 0, 0, 1000});
+  const float e1 = std::exp(1.0f), e2 = std::exp(2.0f), e3 = std::exp(3.0f), s = e1 + e2 + e3;
+  ExpectNear<float>(Run1("Softmax", 13, {}, {x}), {2, 3}, {e1 / s, e2 / s, e3 / s, 0, 0, 1});
+  ExpectNear<float>(Run1("LogSoftmax", 13, {}, {x}), {2, 3},
+                    {1 - std::log(s), 2 - std::log(s), 3 - std::log(s), -1000, -1000, 0}, 1e-4);
+}
+
+TEST(LinalgOpsTest, SoftmaxAlongAxis0Opset13) {
+  Tensor x = Tensor::FromVector<double>({2, 2}, {0, 1, 0, 1});
+  ExpectNear<double>(Run1("Softmax", 13, {{"axis", IntAttr(0)}}, {x}), {2, 2}, {0.5, 0.5, 0.5, 0.5});
+  ExpectNear<double>(Run1("Softmax", 13, {{"axis", IntAttr(-2)}}, {x}), {2, 2}, {0.5, 0.5, 0.5, 0.5});
+  EXPECT_EQ(RunStatus("Softmax", 13, {{"axis", IntAttr(2)}}, {x}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(LinalgOpsTest, SoftmaxBeforeOpset13CoercesTo2D) {
+  // [1,2,2] with axis 1: one row of 4 elements.
+  Tensor x = Tensor::FromVector<float>({1, 2, 2}, {0, 0, 0, 0});
+  ExpectNear<float>(Run1("Softmax", 11, {}, {x}), {1, 2, 2}, {0.25f, 0.25f, 0.25f, 0.25f});
+  // Opset 13 semantics on the same input normalise over dim 1 only.
+  ExpectNear<float>(Run1("Softmax", 13, {{"axis", IntAttr(1)}}, {x}), {1, 2, 2}, {0.5f, 0.5f, 0.5f, 0.5f});
+  EXPECT_EQ(RunStatus("Softmax", 13, {}, {T1<int32_t>({1})}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(LinalgOpsTest, BatchNormalizationInference) {
+  Tensor x = Tensor::FromVector<float>({1, 2, 2}, {1, 2, 3, 4});
+  Tensor scale = T1<float>({1, 2});
+  Tensor bias = T1<float>({0, 1});
+  Tensor mean = T1<float>({1, 3});
+  Tensor var = T1<float>({4, 1});
+  const float s0 = 1 / std::sqrt(4 + 1e-5f), s1 = 2 / std::sqrt(1 + 1e-5f);
+  ExpectNear<float>(Run1("BatchNormalization", 15, {}, {x, scale, bias, mean, var}), {1, 2, 2}, {0, s0, 1, 1 + s1});
+  EXPECT_EQ(RunStatus("BatchNormalization", 15, {}, {x, scale, bias, mean, T1<float>({1})}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("BatchNormalization", 15, {{"training_mode", IntAttr(1)}}, {x, scale, bias, mean, var}).code(),
+            StatusCode::kUnimplemented);
+}
+
+}  // namespace
+}  // namespace mlserving::kernels

@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "kernels/reference/ml_test_util.h"
+
+namespace mlserving::kernels::reference {
+namespace {
+
+using ml_test::ExpectFloats;
+using ml_test::ExpectValues;
+using ml_test::NodeBuilder;
+
+TEST(MlFeatureVectorizerTest, ConcatenatesCastsPadsAndTruncates) {
+  const Tensor ints = Tensor::FromVector<int64_t>({2, 2}, {1, 2, 3, 4});
+  const Tensor floats = Tensor::FromVector<float>({2, 3}, {0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f});
+  auto out =
+      ml_test::Run(NodeBuilder("FeatureVectorizer", 1, 2).Ints("inputdimensions", {2, 3}).node(), {ints, floats});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectFloats((*out)[0], {2, 5}, {1, 2, 0.5f, 1.5f, 2.5f, 3, 4, 3.5f, 4.5f, 5.5f});
+  out = ml_test::Run(NodeBuilder("FeatureVectorizer", 1, 2).Ints("inputdimensions", {3, 2}).node(), {ints, floats});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectFloats((*out)[0], {2, 5}, {1, 2, 0, 0.5f, 1.5f, 3, 4, 0, 3.5f, 4.5f});
+}
+
+TEST(MlFeatureVectorizerTest, Errors) {
+  const Tensor a = Tensor::FromVector<float>({2, 1}, {1, 2});
+  const Tensor b = Tensor::FromVector<float>({3, 1}, {1, 2, 3});
+  auto out = ml_test::Run(NodeBuilder("FeatureVectorizer", 1, 2).Ints("inputdimensions", {1, 1}).node(), {a, b});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  auto kernel = ml_test::Prepare(NodeBuilder("FeatureVectorizer", 1, 2).Ints("inputdimensions", {1}).node());
+  ASSERT_FALSE(kernel.ok());
+  EXPECT_EQ(kernel.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(MlArrayFeatureExtractorTest, SelectsAlongTheLastAxis) {
+  const ir::Node node = NodeBuilder("ArrayFeatureExtractor", 1, 2).node();
+  auto out = ml_test::Run(
+      node, {Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6}), Tensor::FromVector<int64_t>({2}, {2, 0})});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectFloats((*out)[0], {2, 2}, {3, 1, 6, 4});
+  out = ml_test::Run(node, {Tensor::FromVector<float>({3}, {1, 2, 3}), Tensor::FromVector<int64_t>({1}, {2})});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectFloats((*out)[0], {1, 1}, {3});
+  std::vector<float> values(12);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+  out = ml_test::Run(node, {Tensor::FromVector<float>({2, 2, 3}, values), Tensor::FromVector<int64_t>({1, 2}, {1, 2})});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectFloats((*out)[0], {2, 2, 2}, {1, 2, 4, 5, 7, 8, 10, 11});
+  out =
+      ml_test::Run(node, {Tensor::FromVector<std::string>({1, 2}, {"a", "b"}), Tensor::FromVector<int64_t>({1}, {1})});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectValues<std::string>((*out)[0], {1, 1}, {"b"});
+}
+
+TEST(MlArrayFeatureExtractorTest, RejectsOutOfRangeIndices) {
+  const ir::Node node = NodeBuilder("ArrayFeatureExtractor", 1, 2).node();
+  for (int64_t index : {3, -1}) {
+    auto out =
+        ml_test::Run(node, {Tensor::FromVector<float>({3}, {1, 2, 3}), Tensor::FromVector<int64_t>({1}, {index})});
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  }
+  auto out = ml_test::Run(node, {Tensor::FromVector<float>({3}, {1, 2, 3})});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mlserving::kernels::reference

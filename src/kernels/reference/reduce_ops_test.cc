@@ -1,0 +1,213 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/registry.h"
+#include "tensor/float16.h"
+
+namespace mlserving::kernels {
+namespace {
+
+// Test harness (shared shape across the reference kernel tests): builds an ir::Node, prepares it
+// through the default registry and runs it.
+[[maybe_unused]] ir::Attribute IntAttr(int64_t v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+[[maybe_unused]] ir::Attribute FloatAttr(float v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+[[maybe_unused]] ir::Attribute IntsAttr(std::vector<int64_t> v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute FloatsAttr(std::vector<float> v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute StringAttr(std::string v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kString;
+  a.s = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute TensorAttr(Tensor t) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kTensor;
+  a.t = std::move(t);
+  return a;
+}
+
+/// Prepares `op_type` (ai.onnx, `opset`) and runs it once. Undefined input tensors are omitted
+/// optional inputs.
+[[maybe_unused]] Result<std::vector<Tensor>> RunOp(const std::string& op_type, int opset,
+                                                   std::map<std::string, ir::Attribute> attrs,
+                                                   const std::vector<Tensor>& inputs, size_t num_outputs = 1) {
+  ir::Node node;
+  node.op_type = op_type;
+  node.opset = opset;
+  node.attributes = std::move(attrs);
+  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(static_cast<ir::ValueId>(i));
+  for (size_t i = 0; i < num_outputs; ++i) node.outputs.push_back(static_cast<ir::ValueId>(100 + i));
+  const KernelFactory* factory = KernelRegistry::Default().Find("", op_type);
+  if (factory == nullptr) return NotFound("no kernel for " + op_type);
+  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, (*factory)(node));
+  KernelContext ctx;
+  for (const Tensor& t : inputs) ctx.inputs.push_back(t.defined() ? &t : nullptr);
+  ctx.outputs.assign(num_outputs, Tensor());
+  RETURN_IF_ERROR(kernel->Compute(ctx));
+  for (const Tensor& t : ctx.outputs) {
+    if (!t.defined()) return Internal("an output was not assigned");
+  }
+  return ctx.outputs;
+}
+
+/// Runs a single-output op and returns its output; fails the test when the op fails.
+[[maybe_unused]] Tensor Run1(const std::string& op_type, int opset, std::map<std::string, ir::Attribute> attrs,
+                             const std::vector<Tensor>& inputs) {
+  Result<std::vector<Tensor>> out = RunOp(op_type, opset, std::move(attrs), inputs);
+  EXPECT_TRUE(out.ok()) << op_type << ": " << out.status().ToString();
+  return out.ok() ? out->at(0) : Tensor();
+}
+
+/// The status of running the op (OK or its error).
+[[maybe_unused]] Status RunStatus(const std::string& op_type, int opset, std::map<std::string, ir::Attribute> attrs,
+                                  const std::vector<Tensor>& inputs, size_t num_outputs = 1) {
+  Result<std::vector<Tensor>> out = RunOp(op_type, opset, std::move(attrs), inputs, num_outputs);
+  return out.ok() ? Status::Ok() : out.status();
+}
+
+template <typename T>
+std::vector<T> Values(const Tensor& t) {
+  if (!t.defined() || t.dtype() != DTypeOf<T>::value) return {};
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.num_elements());
+}
+
+template <typename T>
+Tensor T1(std::vector<T> v) {
+  return Tensor::FromVector<T>({static_cast<int64_t>(v.size())}, v);
+}
+
+template <typename T>
+void ExpectNear(const Tensor& t, const Shape& shape, const std::vector<T>& expected, double tol = 1e-5) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DTypeOf<T>::value);
+  ASSERT_EQ(t.shape(), shape);
+  const std::vector<T> got = Values<T>(t);
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(static_cast<double>(expected[i]))) {
+      EXPECT_TRUE(std::isnan(static_cast<double>(got[i]))) << "at " << i;
+    } else if (std::isinf(static_cast<double>(expected[i]))) {
+      EXPECT_EQ(static_cast<double>(got[i]), static_cast<double>(expected[i])) << "at " << i;
+    } else {
+      EXPECT_NEAR(static_cast<double>(got[i]), static_cast<double>(expected[i]), tol) << "at " << i;
+    }
+  }
+}
+
+template <typename T>
+void ExpectEq(const Tensor& t, const Shape& shape, const std::vector<T>& expected) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DTypeOf<T>::value);
+  ASSERT_EQ(t.shape(), shape);
+  EXPECT_EQ(Values<T>(t), expected);
+}
+
+[[maybe_unused]] void ExpectBools(const Tensor& t, const Shape& shape, const std::vector<bool>& expected) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DType::kBool);
+  ASSERT_EQ(t.shape(), shape);
+  std::vector<bool> got(t.data<bool>(), t.data<bool>() + t.num_elements());
+  EXPECT_EQ(got, expected);
+}
+TEST(ReduceOpsTest, ReduceSumWithAxesInputAndAttribute) {
+  Tensor x = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  ExpectNear<float>(Run1("ReduceSum", 13, {}, {x, T1<int64_t>({1})}), {2, 1}, {6, 15});
+  ExpectNear<float>(Run1("ReduceSum", 13, {{"keepdims", IntAttr(0)}}, {x, T1<int64_t>({-2})}), {3}, {5, 7, 9});
+  ExpectNear<float>(Run1("ReduceSum", 11, {{"axes", IntsAttr({0})}, {"keepdims", IntAttr(0)}}, {x}), {3}, {5, 7, 9});
+  ExpectNear<float>(Run1("ReduceSum", 13, {}, {x}), {1, 1}, {21});
+  ExpectNear<float>(Run1("ReduceSum", 13, {{"keepdims", IntAttr(0)}}, {x}), {}, {21});
+}
+
+TEST(ReduceOpsTest, NoopWithEmptyAxes) {
+  Tensor x = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  ExpectNear<float>(Run1("ReduceSum", 13, {{"noop_with_empty_axes", IntAttr(1)}}, {x}), {2, 3}, {1, 2, 3, 4, 5, 6});
+  ExpectNear<float>(Run1("ReduceSum", 13, {{"noop_with_empty_axes", IntAttr(1)}}, {x, T1<int64_t>({})}), {2, 3},
+                    {1, 2, 3, 4, 5, 6});
+}
+
+TEST(ReduceOpsTest, MeanMaxMinProd) {
+  Tensor x = Tensor::FromVector<double>({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  ExpectNear<double>(Run1("ReduceMean", 13, {{"axes", IntsAttr({0, 2})}}, {x}), {1, 2, 1}, {3.5, 5.5});
+  ExpectNear<double>(Run1("ReduceMean", 18, {}, {x, T1<int64_t>({0, 2})}), {1, 2, 1}, {3.5, 5.5});
+  ExpectNear<double>(Run1("ReduceMax", 13, {{"axes", IntsAttr({1})}, {"keepdims", IntAttr(0)}}, {x}), {2, 2},
+                     {3, 4, 7, 8});
+  ExpectNear<double>(Run1("ReduceMin", 18, {{"keepdims", IntAttr(0)}}, {x, T1<int64_t>({-1})}), {2, 2}, {1, 3, 5, 7});
+  ExpectNear<double>(Run1("ReduceProd", 13, {{"axes", IntsAttr({2})}}, {x}), {2, 2, 1}, {2, 12, 30, 56});
+}
+
+TEST(ReduceOpsTest, IntegerReductions) {
+  Tensor x = Tensor::FromVector<int32_t>({2, 2}, {1, 2, 4, 7});
+  ExpectEq<int32_t>(Run1("ReduceMean", 13, {{"axes", IntsAttr({1})}, {"keepdims", IntAttr(0)}}, {x}), {2}, {1, 5});
+  ExpectEq<int32_t>(Run1("ReduceMax", 13, {}, {x}), {1, 1}, {7});
+  ExpectEq<int64_t>(Run1("ReduceSum", 13, {}, {T1<int64_t>({INT64_MAX, 1})}), {1}, {INT64_MIN});
+}
+
+TEST(ReduceOpsTest, EmptyReductionsUseIdentities) {
+  Tensor empty = Tensor::FromVector<float>({0, 2}, {});
+  ExpectNear<float>(Run1("ReduceSum", 13, {{"keepdims", IntAttr(0)}}, {empty, T1<int64_t>({0})}), {2}, {0, 0});
+  ExpectNear<float>(Run1("ReduceProd", 13, {{"axes", IntsAttr({0})}, {"keepdims", IntAttr(0)}}, {empty}), {2}, {1, 1});
+  ExpectNear<float>(Run1("ReduceMax", 13, {{"axes", IntsAttr({0})}, {"keepdims", IntAttr(0)}}, {empty}), {2},
+                    {-INFINITY, -INFINITY});
+}
+
+TEST(ReduceOpsTest, MaxPropagatesNaN) {
+  ExpectNear<float>(Run1("ReduceMax", 13, {}, {T1<float>({1, std::nanf(""), 3})}), {1}, {std::nanf("")});
+}
+
+TEST(ReduceOpsTest, ReduceErrors) {
+  Tensor x = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  EXPECT_EQ(RunStatus("ReduceSum", 13, {}, {x, T1<int64_t>({2})}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("ReduceSum", 13, {}, {x, T1<int64_t>({1, -1})}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("ReduceMean", 13, {{"axes", IntsAttr({5})}}, {x}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("ReduceSum", 13, {}, {T1<std::string>({"a"})}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ReduceOpsTest, ArgMaxArgMin) {
+  Tensor x = Tensor::FromVector<float>({2, 3}, {1, 5, 5, 7, 0, 7});
+  ExpectEq<int64_t>(Run1("ArgMax", 13, {{"axis", IntAttr(1)}}, {x}), {2, 1}, {1, 0});
+  ExpectEq<int64_t>(
+      Run1("ArgMax", 13, {{"axis", IntAttr(-1)}, {"keepdims", IntAttr(0)}, {"select_last_index", IntAttr(1)}}, {x}),
+      {2}, {2, 2});
+  ExpectEq<int64_t>(Run1("ArgMin", 13, {{"keepdims", IntAttr(0)}}, {x}), {3}, {0, 1, 0});
+  ExpectEq<int64_t>(Run1("ArgMax", 13, {}, {T1<int32_t>({3, 9, 2})}), {1}, {1});
+}
+
+TEST(ReduceOpsTest, ArgMaxPicksFirstNaNLikeNumpy) {
+  ExpectEq<int64_t>(Run1("ArgMax", 13, {}, {T1<float>({1, std::nanf(""), 3, std::nanf("")})}), {1}, {1});
+  ExpectEq<int64_t>(Run1("ArgMin", 13, {}, {T1<float>({1, std::nanf(""), 0})}), {1}, {1});
+}
+
+TEST(ReduceOpsTest, ArgErrors) {
+  Tensor x = Tensor::FromVector<float>({2, 0}, {});
+  EXPECT_EQ(RunStatus("ArgMax", 13, {{"axis", IntAttr(1)}}, {x}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("ArgMax", 13, {{"axis", IntAttr(2)}}, {x}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunStatus("ArgMin", 13, {}, {Tensor::Scalar<float>(1)}).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mlserving::kernels

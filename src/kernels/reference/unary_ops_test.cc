@@ -1,0 +1,277 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/registry.h"
+#include "tensor/float16.h"
+
+namespace mlserving::kernels {
+namespace {
+
+// Test harness (shared shape across the reference kernel tests): builds an ir::Node, prepares it
+// through the default registry and runs it.
+[[maybe_unused]] ir::Attribute IntAttr(int64_t v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+[[maybe_unused]] ir::Attribute FloatAttr(float v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+[[maybe_unused]] ir::Attribute IntsAttr(std::vector<int64_t> v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute FloatsAttr(std::vector<float> v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute StringAttr(std::string v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kString;
+  a.s = std::move(v);
+  return a;
+}
+[[maybe_unused]] ir::Attribute TensorAttr(Tensor t) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kTensor;
+  a.t = std::move(t);
+  return a;
+}
+
+/// Prepares `op_type` (ai.onnx, `opset`) and runs it once. Undefined input tensors are omitted
+/// optional inputs.
+[[maybe_unused]] Result<std::vector<Tensor>> RunOp(const std::string& op_type, int opset,
+                                                   std::map<std::string, ir::Attribute> attrs,
+                                                   const std::vector<Tensor>& inputs, size_t num_outputs = 1) {
+  ir::Node node;
+  node.op_type = op_type;
+  node.opset = opset;
+  node.attributes = std::move(attrs);
+  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(static_cast<ir::ValueId>(i));
+  for (size_t i = 0; i < num_outputs; ++i) node.outputs.push_back(static_cast<ir::ValueId>(100 + i));
+  const KernelFactory* factory = KernelRegistry::Default().Find("", op_type);
+  if (factory == nullptr) return NotFound("no kernel for " + op_type);
+  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, (*factory)(node));
+  KernelContext ctx;
+  for (const Tensor& t : inputs) ctx.inputs.push_back(t.defined() ? &t : nullptr);
+  ctx.outputs.assign(num_outputs, Tensor());
+  RETURN_IF_ERROR(kernel->Compute(ctx));
+  for (const Tensor& t : ctx.outputs) {
+    if (!t.defined()) return Internal("an output was not assigned");
+  }
+  return ctx.outputs;
+}
+
+/// Runs a single-output op and returns its output; fails the test when the op fails.
+[[maybe_unused]] Tensor Run1(const std::string& op_type, int opset, std::map<std::string, ir::Attribute> attrs,
+                             const std::vector<Tensor>& inputs) {
+  Result<std::vector<Tensor>> out = RunOp(op_type, opset, std::move(attrs), inputs);
+  EXPECT_TRUE(out.ok()) << op_type << ": " << out.status().ToString();
+  return out.ok() ? out->at(0) : Tensor();
+}
+
+/// The status of running the op (OK or its error).
+[[maybe_unused]] Status RunStatus(const std::string& op_type, int opset, std::map<std::string, ir::Attribute> attrs,
+                                  const std::vector<Tensor>& inputs, size_t num_outputs = 1) {
+  Result<std::vector<Tensor>> out = RunOp(op_type, opset, std::move(attrs), inputs, num_outputs);
+  return out.ok() ? Status::Ok() : out.status();
+}
+
+template <typename T>
+std::vector<T> Values(const Tensor& t) {
+  if (!t.defined() || t.dtype() != DTypeOf<T>::value) return {};
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.num_elements());
+}
+
+template <typename T>
+Tensor T1(std::vector<T> v) {
+  return Tensor::FromVector<T>({static_cast<int64_t>(v.size())}, v);
+}
+
+template <typename T>
+void ExpectNear(const Tensor& t, const Shape& shape, const std::vector<T>& expected, double tol = 1e-5) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DTypeOf<T>::value);
+  ASSERT_EQ(t.shape(), shape);
+  const std::vector<T> got = Values<T>(t);
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(static_cast<double>(expected[i]))) {
+      EXPECT_TRUE(std::isnan(static_cast<double>(got[i]))) << "at " << i;
+    } else if (std::isinf(static_cast<double>(expected[i]))) {
+      EXPECT_EQ(static_cast<double>(got[i]), static_cast<double>(expected[i])) << "at " << i;
+    } else {
+      EXPECT_NEAR(static_cast<double>(got[i]), static_cast<double>(expected[i]), tol) << "at " << i;
+    }
+  }
+}
+
+template <typename T>
+void ExpectEq(const Tensor& t, const Shape& shape, const std::vector<T>& expected) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DTypeOf<T>::value);
+  ASSERT_EQ(t.shape(), shape);
+  EXPECT_EQ(Values<T>(t), expected);
+}
+
+[[maybe_unused]] void ExpectBools(const Tensor& t, const Shape& shape, const std::vector<bool>& expected) {
+  ASSERT_TRUE(t.defined());
+  ASSERT_EQ(t.dtype(), DType::kBool);
+  ASSERT_EQ(t.shape(), shape);
+  std::vector<bool> got(t.data<bool>(), t.data<bool>() + t.num_elements());
+  EXPECT_EQ(got, expected);
+}
+TEST(UnaryOpsTest, ReluOnFloatsAndInts) {
+  ExpectNear<float>(Run1("Relu", 14, {}, {T1<float>({-1, 0, 2.5f})}), {3}, {0, 0, 2.5f});
+  ExpectEq<int32_t>(Run1("Relu", 14, {}, {T1<int32_t>({-3, 4})}), {2}, {0, 4});
+  EXPECT_EQ(RunStatus("Relu", 14, {}, {T1<std::string>({"a"})}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(UnaryOpsTest, Activations) {
+  Tensor x = T1<float>({-2, 0, 3});
+  ExpectNear<float>(Run1("Sigmoid", 13, {}, {x}), {3}, {1 / (1 + std::exp(2.0f)), 0.5f, 1 / (1 + std::exp(-3.0f))});
+  ExpectNear<float>(Run1("Tanh", 13, {}, {x}), {3}, {std::tanh(-2.0f), 0, std::tanh(3.0f)});
+  ExpectNear<float>(Run1("LeakyRelu", 16, {{"alpha", FloatAttr(0.1f)}}, {x}), {3}, {-0.2f, 0, 3});
+  ExpectNear<float>(Run1("LeakyRelu", 16, {}, {x}), {3}, {-0.02f, 0, 3});
+  ExpectNear<float>(Run1("Elu", 6, {}, {x}), {3}, {std::exp(-2.0f) - 1, 0, 3});
+  ExpectNear<float>(Run1("Selu", 6, {}, {x}), {3},
+                    {1.0507009873554805f * 1.6732632423543772f * (std::exp(-2.0f) - 1), 0, 1.0507009873554805f * 3});
+  ExpectNear<float>(Run1("HardSigmoid", 6, {}, {x}), {3}, {0.1f, 0.5f, 1});
+  ExpectNear<float>(Run1("Softplus", 1, {}, {x}), {3},
+                    {std::log1p(std::exp(-2.0f)), std::log(2.0f), 3 + std::log1p(std::exp(-3.0f))});
+}
+
+TEST(UnaryOpsTest, SigmoidIsStableForLargeMagnitudes) {
+  ExpectNear<double>(Run1("Sigmoid", 13, {}, {T1<double>({-1000, 1000})}), {2}, {0, 1});
+  ExpectNear<float>(Run1("Softplus", 1, {}, {T1<float>({-1000, 1000})}), {2}, {0, 1000});
+}
+
+TEST(UnaryOpsTest, MathFunctions) {
+  ExpectNear<double>(Run1("Exp", 13, {}, {T1<double>({0, 1})}), {2}, {1, std::exp(1.0)});
+  ExpectNear<double>(Run1("Log", 13, {}, {T1<double>({1, std::exp(2.0)})}), {2}, {0, 2});
+  ExpectNear<float>(Run1("Sqrt", 13, {}, {T1<float>({4, 2})}), {2}, {2, std::sqrt(2.0f)});
+  ExpectNear<float>(Run1("Erf", 13, {}, {T1<float>({0, 1})}), {2}, {0, std::erf(1.0f)});
+  ExpectNear<float>(Run1("Reciprocal", 13, {}, {T1<float>({4, -0.5f})}), {2}, {0.25f, -2});
+  ExpectNear<float>(Run1("Floor", 13, {}, {T1<float>({-1.5f, 1.5f})}), {2}, {-2, 1});
+  ExpectNear<float>(Run1("Ceil", 13, {}, {T1<float>({-1.5f, 1.5f})}), {2}, {-1, 2});
+  ExpectNear<float>(Run1("Log", 13, {}, {T1<float>({-1})}), {1}, {std::nanf("")});
+  EXPECT_EQ(RunStatus("Exp", 13, {}, {T1<int32_t>({1})}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(UnaryOpsTest, RoundIsHalfToEven) {
+  ExpectNear<float>(Run1("Round", 11, {}, {T1<float>({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f, -2.6f})}), {7},
+                    {0, 2, 2, -0.0f, -2, 2, -3});
+}
+
+TEST(UnaryOpsTest, AbsNegSign) {
+  ExpectEq<int64_t>(Run1("Abs", 13, {}, {T1<int64_t>({-3, 4, INT64_MIN})}), {3}, {3, 4, INT64_MIN});
+  ExpectNear<float>(Run1("Abs", 13, {}, {T1<float>({-3.5f})}), {1}, {3.5f});
+  ExpectEq<int32_t>(Run1("Neg", 13, {}, {T1<int32_t>({-3, 4})}), {2}, {3, -4});
+  ExpectNear<double>(Run1("Sign", 13, {}, {T1<double>({-2, 0, 5})}), {3}, {-1, 0, 1});
+  ExpectEq<int8_t>(Run1("Sign", 13, {}, {T1<int8_t>({-2, 0, 5})}), {3}, {-1, 0, 1});
+}
+
+TEST(UnaryOpsTest, NotAndIsNaN) {
+  ExpectBools(Run1("Not", 1, {}, {T1<bool>({true, false})}), {2}, {false, true});
+  ExpectBools(Run1("IsNaN", 13, {}, {T1<float>({1, std::nanf("")})}), {2}, {false, true});
+  EXPECT_EQ(RunStatus("Not", 1, {}, {T1<float>({1})}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(UnaryOpsTest, ClipWithAttributesBeforeOpset11) {
+  Tensor x = T1<float>({-5, 0.5f, 5});
+  ExpectNear<float>(Run1("Clip", 6, {{"min", FloatAttr(-1)}, {"max", FloatAttr(1)}}, {x}), {3}, {-1, 0.5f, 1});
+  ExpectNear<float>(Run1("Clip", 6, {{"max", FloatAttr(1)}}, {x}), {3}, {-5, 0.5f, 1});
+}
+
+TEST(UnaryOpsTest, ClipWithOptionalInputs) {
+  Tensor x = T1<float>({-5, 0.5f, 5, std::nanf("")});
+  ExpectNear<float>(Run1("Clip", 13, {}, {x, Tensor::Scalar<float>(-1), Tensor::Scalar<float>(1)}), {4},
+                    {-1, 0.5f, 1, std::nanf("")});
+  ExpectNear<float>(Run1("Clip", 13, {}, {x, Tensor(), Tensor::Scalar<float>(0)}), {4}, {-5, 0, 0, std::nanf("")});
+  ExpectNear<float>(Run1("Clip", 13, {}, {x}), {4}, {-5, 0.5f, 5, std::nanf("")});
+  ExpectEq<int64_t>(
+      Run1("Clip", 13, {}, {T1<int64_t>({-5, 3, 9}), Tensor::Scalar<int64_t>(0), Tensor::Scalar<int64_t>(4)}), {3},
+      {0, 3, 4});
+  EXPECT_EQ(RunStatus("Clip", 13, {}, {x, Tensor::Scalar<double>(0)}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(UnaryOpsTest, IdentityAndDropoutPassThrough) {
+  Tensor s = T1<std::string>({"a", "b"});
+  ExpectEq<std::string>(Run1("Identity", 16, {}, {s}), {2}, {"a", "b"});
+  Tensor x = Tensor::FromVector<float>({2, 1}, {1, 2});
+  Result<std::vector<Tensor>> out = RunOp("Dropout", 13, {}, {x, Tensor::Scalar<float>(0.5f)}, 2);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectNear<float>(out->at(0), {2, 1}, {1, 2});
+  ExpectBools(out->at(1), {2, 1}, {true, true});
+  ExpectNear<float>(Run1("Dropout", 7, {{"ratio", FloatAttr(0.3f)}}, {x}), {2, 1}, {1, 2});
+}
+
+constexpr int64_t kOnnxFloat = 1, kOnnxInt32 = 6, kOnnxInt64 = 7, kOnnxString = 8, kOnnxBool = 9, kOnnxFloat16 = 10,
+                  kOnnxDouble = 11, kOnnxUInt8 = 2, kOnnxBFloat16 = 16;
+
+TEST(UnaryOpsTest, CastBetweenNumbers) {
+  Tensor f = T1<float>({-1.7f, 0.0f, 2.5f, 300.0f});
+  ExpectEq<int32_t>(Run1("Cast", 13, {{"to", IntAttr(kOnnxInt32)}}, {f}), {4}, {-1, 0, 2, 300});
+  ExpectBools(Run1("Cast", 13, {{"to", IntAttr(kOnnxBool)}}, {f}), {4}, {true, false, true, true});
+  ExpectNear<double>(Run1("Cast", 13, {{"to", IntAttr(kOnnxDouble)}}, {T1<int64_t>({-3, 7})}), {2}, {-3, 7});
+  ExpectEq<int64_t>(Run1("Cast", 13, {{"to", IntAttr(kOnnxInt64)}}, {T1<bool>({true, false})}), {2}, {1, 0});
+  ExpectEq<uint8_t>(Run1("Cast", 13, {{"to", IntAttr(kOnnxUInt8)}}, {T1<int32_t>({257, -1})}), {2}, {1, 255});
+  // Out-of-range and NaN float -> int are defined here (saturate, NaN -> 0), never UB.
+  ExpectEq<int32_t>(Run1("Cast", 13, {{"to", IntAttr(kOnnxInt32)}}, {T1<float>({1e20f, -1e20f, std::nanf("")})}), {3},
+                    {INT32_MAX, INT32_MIN, 0});
+}
+
+TEST(UnaryOpsTest, CastHalfTypes) {
+  Tensor h = Run1("Cast", 13, {{"to", IntAttr(kOnnxFloat16)}}, {T1<float>({1.5f, -0.25f})});
+  ASSERT_EQ(h.dtype(), DType::kFloat16);
+  ExpectNear<float>(Run1("Cast", 13, {{"to", IntAttr(kOnnxFloat)}}, {h}), {2}, {1.5f, -0.25f});
+  Tensor b = Run1("Cast", 13, {{"to", IntAttr(kOnnxBFloat16)}}, {h});
+  ASSERT_EQ(b.dtype(), DType::kBFloat16);
+  EXPECT_EQ(BFloat16ToFloat(b.data<BFloat16>()[0].bits), 1.5f);
+}
+
+TEST(UnaryOpsTest, CastNumbersToStringsLikeNumpy) {
+  ExpectEq<std::string>(Run1("Cast", 13, {{"to", IntAttr(kOnnxString)}},
+                             {T1<float>({0.1f, 100.0f, -2.5f, 1e20f, 1.5e-5f, 0.0001f, std::nanf(""), -INFINITY})}),
+                        {8}, {"0.1", "100.0", "-2.5", "1e+20", "1.5e-05", "0.0001", "NaN", "-INF"});
+  ExpectEq<std::string>(Run1("Cast", 13, {{"to", IntAttr(kOnnxString)}}, {T1<double>({0.1, 1.0 / 3})}), {2},
+                        {"0.1", "0.3333333333333333"});
+  ExpectEq<std::string>(Run1("Cast", 13, {{"to", IntAttr(kOnnxString)}}, {T1<int64_t>({-42, 7})}), {2}, {"-42", "7"});
+  ExpectEq<std::string>(Run1("Cast", 13, {{"to", IntAttr(kOnnxString)}}, {T1<bool>({true, false})}), {2},
+                        {"True", "False"});
+  Tensor h = Run1("Cast", 13, {{"to", IntAttr(kOnnxFloat16)}}, {T1<float>({0.1f})});
+  ExpectEq<std::string>(Run1("Cast", 13, {{"to", IntAttr(kOnnxString)}}, {h}), {1}, {"0.1"});
+}
+
+TEST(UnaryOpsTest, CastStringsToNumbers) {
+  Tensor s = T1<std::string>({"3.5", "-1e2", "+INF", "nan", " 7 "});
+  ExpectNear<float>(Run1("Cast", 13, {{"to", IntAttr(kOnnxFloat)}}, {s}), {5},
+                    {3.5f, -100, INFINITY, std::nanf(""), 7});
+  ExpectEq<int64_t>(Run1("Cast", 13, {{"to", IntAttr(kOnnxInt64)}}, {T1<std::string>({"12", "-9", "100.5"})}), {3},
+                    {12, -9, 100});
+  ExpectBools(Run1("Cast", 13, {{"to", IntAttr(kOnnxBool)}}, {T1<std::string>({"True", "0", "1"})}), {3},
+              {true, false, true});
+  EXPECT_EQ(RunStatus("Cast", 13, {{"to", IntAttr(kOnnxFloat)}}, {T1<std::string>({"hello"})}).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(UnaryOpsTest, CastRejectsUnknownTargetsAtPreparation) {
+  EXPECT_EQ(RunStatus("Cast", 13, {{"to", IntAttr(14)}}, {T1<float>({1})}).code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(RunStatus("Cast", 13, {}, {T1<float>({1})}).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mlserving::kernels

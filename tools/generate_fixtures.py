@@ -1,0 +1,703 @@
+#!/usr/bin/env python3
+"""Generate the golden test fixtures under fixtures/.
+
+What it makes (all paths relative to the output directory, `fixtures/` by default):
+
+  titanic/titanic.onnx   scikit-learn Pipeline (ColumnTransformer: median Imputer + StandardScaler
+                         on fare/age, OneHotEncoder(handle_unknown="ignore") on sex/embarked/pclass;
+                         then LogisticRegression) exported by skl2onnx with one input per feature.
+  iris/iris.onnx         RandomForestClassifier (10 trees, depth 4) with string class labels,
+                         exported by skl2onnx as a TreeEnsembleClassifier over `float_input`.
+  mlp/mlp.onnx           torch MLP 4 -> 16 Relu -> 8 Tanh -> 3 Softmax exported by the TorchScript
+                         (legacy) exporter, input `x` [batch, 4], output `probabilities`.
+  <model>/cases.json     HTTP /eval request bodies and the outputs onnxruntime computes for them.
+  <model>/inputs/*.npy   the inputs of one batch case, one file per model input.
+  <model>/expected/*.npy the outputs of that same case, one file per model output.
+  broken/*.onnx          files every loader must reject cleanly: a truncated model, a valid model
+                         made of ops we do not support, and a text file.
+  README.md              what each file is and the package versions that produced it.
+
+The outputs are deterministic: fixed seeds, no timestamps, so running the script twice gives
+byte-identical files (tested with the versions pinned in tools/requirements.txt).
+
+Run from the repository root:
+
+    tools/.venv/bin/python tools/generate_fixtures.py            # writes fixtures/
+    tools/.venv/bin/python tools/generate_fixtures.py --out DIR  # writes elsewhere, e.g. to diff
+
+The datasets are read in place from /work/shared/datasets (override with --datasets DIR); they are
+never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pandas as pd
+import skl2onnx
+import sklearn
+import torch
+from onnx import TensorProto, helper
+from skl2onnx import to_onnx
+from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATASETS = Path("/work/shared/datasets")
+SEED = 0
+# ai.onnx.ml 3 keeps TreeEnsembleClassifier / LinearClassifier in their long-standing form
+# (ai.onnx.ml 5 would switch trees to the newer TreeEnsemble op).
+SKL_TARGET_OPSET = {"": 15, "ai.onnx.ml": 3}
+MLP_OPSET = 17
+MAX_FILE_BYTES = 200 * 1024
+
+TITANIC_NUMERIC = ["fare", "age"]
+TITANIC_CATEGORICAL = ["sex", "embarked", "pclass"]
+# Graph input order, as the brief lists the features.
+TITANIC_FEATURES = ["fare", "sex", "embarked", "pclass", "age"]
+IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+
+
+def seed_everything() -> None:
+    random.seed(SEED)
+    np.random.seed(SEED)
+    torch.manual_seed(SEED)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers: running a model, converting outputs, describing a graph.
+# --------------------------------------------------------------------------------------------
+
+
+def make_session(model_bytes: bytes) -> ort.InferenceSession:
+    opts = ort.SessionOptions()
+    # One thread and no graph rewrites: the reference values should not depend on the host.
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
+
+
+def run_model(sess: ort.InferenceSession, feeds: dict, classes: list | None) -> dict:
+    """Runs `sess` and returns {output_name: numpy array} in batch form.
+
+    A ZipMap output (list of {class: prob}) becomes float32 [batch, classes] in `classes` order.
+    """
+    names = [o.name for o in sess.get_outputs()]
+    values = sess.run(names, feeds)
+    result = {}
+    for name, value in zip(names, values):
+        if isinstance(value, list):  # ZipMap: seq(map(key, float))
+            assert classes is not None, f"{name}: ZipMap output but no class list"
+            result[name] = np.array([[row[c] for c in classes] for row in value], dtype=np.float32)
+        elif value.dtype == object:  # string tensor: keep it as a numpy unicode array
+            result[name] = value.astype(str)
+        else:
+            result[name] = np.asarray(value)
+    return result
+
+
+def to_json_value(array: np.ndarray):
+    """Nested Python lists; float32 values become the double of the same value (exact)."""
+    if array.dtype.kind == "f":
+        return array.astype(np.float64).tolist()
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64).tolist()
+    if array.dtype.kind in "UO":
+        return array.astype(str).tolist()
+    raise TypeError(f"unexpected dtype {array.dtype}")
+
+
+def describe_type(type_proto: onnx.TypeProto) -> str:
+    kind = type_proto.WhichOneof("value")
+    if kind == "tensor_type":
+        elem = TensorProto.DataType.Name(type_proto.tensor_type.elem_type).lower()
+        if not type_proto.tensor_type.HasField("shape"):
+            return f"tensor({elem}) shape=?"
+        dims = []
+        for d in type_proto.tensor_type.shape.dim:
+            if d.HasField("dim_value"):
+                dims.append(str(d.dim_value))
+            elif d.HasField("dim_param"):
+                dims.append(d.dim_param)
+            else:
+                dims.append("?")
+        return f"tensor({elem}) [{', '.join(dims)}]"
+    if kind == "sequence_type":
+        return f"seq({describe_type(type_proto.sequence_type.elem_type)})"
+    if kind == "map_type":
+        key = TensorProto.DataType.Name(type_proto.map_type.key_type).lower()
+        return f"map({key}, {describe_type(type_proto.map_type.value_type)})"
+    return kind or "?"
+
+
+def describe_model(model: onnx.ModelProto) -> dict:
+    """Op types (with domain), inputs, outputs and opset imports, as the file declares them."""
+    ops = []
+    for node in model.graph.node:
+        op = f"{node.domain}::{node.op_type}" if node.domain else node.op_type
+        if op not in ops:
+            ops.append(op)
+    return {
+        "ops": sorted(ops),
+        "inputs": [(i.name, describe_type(i.type)) for i in model.graph.input],
+        "outputs": [(o.name, describe_type(o.type)) for o in model.graph.output],
+        "opsets": [(o.domain or "ai.onnx", o.version) for o in model.opset_import],
+        "ir_version": model.ir_version,
+        "producer": f"{model.producer_name} {model.producer_version}".strip(),
+    }
+
+
+def canonical_opsets(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Sorts the opset imports by domain.
+
+    skl2onnx collects the domains in a set, so their order follows Python's per-process string
+    hashing; sorting keeps the serialised file byte-identical from run to run.
+    """
+    opsets = sorted(((o.domain, o.version) for o in model.opset_import))
+    del model.opset_import[:]
+    for domain, version in opsets:
+        model.opset_import.append(helper.make_opsetid(domain, version))
+    return model
+
+
+def write_bytes(path: Path, data: bytes, written: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    written.append(path)
+
+
+def write_json(path: Path, obj, written: list) -> None:
+    # allow_nan=False: NaN is not JSON, so a fixture must never contain one.
+    text = json.dumps(obj, indent=1, allow_nan=False) + "\n"
+    write_bytes(path, text.encode("utf-8"), written)
+
+
+def write_npy(path: Path, array: np.ndarray, written: list) -> None:
+    assert array.dtype != object, f"{path}: object arrays need pickle; use a 'U' array"
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    write_bytes(path, buf.getvalue(), written)
+
+
+def write_cases(model_dir: Path, cases: list, written: list) -> None:
+    """cases.json holds the request bodies and expected outputs of every case."""
+    serialised = []
+    for case in cases:
+        serialised.append(
+            {
+                "name": case["name"],
+                "request_form": case["request_form"],
+                "request": case["request"],
+                "expected": {k: to_json_value(v) for k, v in case["expected"].items()},
+            }
+        )
+    write_json(model_dir / "cases.json", serialised, written)
+
+
+def write_npy_case(model_dir: Path, case: dict, written: list) -> None:
+    """inputs/<input>.npy and expected/<output>.npy for one batch case."""
+    for name, array in case["feeds"].items():
+        write_npy(model_dir / "inputs" / f"{name}.npy", array, written)
+    for name, array in case["expected"].items():
+        write_npy(model_dir / "expected" / f"{name}.npy", array, written)
+
+
+# --------------------------------------------------------------------------------------------
+# titanic: multi-input preprocessing pipeline + LogisticRegression.
+# --------------------------------------------------------------------------------------------
+
+
+def titanic_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The five features in graph-input order, typed as the ONNX inputs expect them."""
+    out = pd.DataFrame(
+        {
+            "fare": df["fare"].astype(np.float64),
+            "sex": df["sex"].astype(str),
+            # Missing categories become the category "missing" before training, so the graph
+            # needs no string imputer; at inference a request carries a string anyway.
+            "embarked": df["embarked"].fillna("missing").astype(str),
+            "pclass": df["pclass"].astype(int).astype(str),
+            "age": df["age"].astype(np.float64),
+        }
+    )
+    return out[TITANIC_FEATURES]
+
+
+def titanic_feeds_from_rows(rows: list[dict]) -> dict:
+    """numpy feeds ([N, 1] per input) from a list of {feature: scalar} rows."""
+    feeds = {}
+    for name in TITANIC_FEATURES:
+        column = [row[name] for row in rows]
+        if name in TITANIC_NUMERIC:
+            feeds[name] = np.array(column, dtype=np.float32).reshape(-1, 1)
+        else:
+            feeds[name] = np.array(column, dtype=str).reshape(-1, 1)
+    return feeds
+
+
+def titanic_requests(rows: list[dict]) -> dict:
+    return {
+        "batch": {name: [[row[name]] for row in rows] for name in TITANIC_FEATURES},
+        "columns": {name: [row[name] for row in rows] for name in TITANIC_FEATURES},
+    }
+
+
+def build_titanic(datasets: Path, out: Path, written: list) -> dict:
+    df = pd.read_csv(datasets / "titanic.csv")
+    x = titanic_frame(df)
+    y = df["survived"].astype(np.int64)
+
+    pipeline = Pipeline(
+        [
+            (
+                "features",
+                ColumnTransformer(
+                    [
+                        (
+                            "num",
+                            Pipeline(
+                                [
+                                    ("impute", SimpleImputer(strategy="median")),
+                                    ("scale", StandardScaler()),
+                                ]
+                            ),
+                            TITANIC_NUMERIC,
+                        ),
+                        ("cat", OneHotEncoder(handle_unknown="ignore"), TITANIC_CATEGORICAL),
+                    ]
+                ),
+            ),
+            ("classifier", LogisticRegression(max_iter=1000)),
+        ]
+    )
+    pipeline.fit(x, y)
+
+    initial_types = [
+        (name, FloatTensorType([None, 1]) if name in TITANIC_NUMERIC else StringTensorType([None, 1]))
+        for name in TITANIC_FEATURES
+    ]
+    model = to_onnx(pipeline, initial_types=initial_types, target_opset=SKL_TARGET_OPSET)
+    canonical_opsets(model)
+    onnx.checker.check_model(model, full_check=True)
+    model_bytes = model.SerializeToString()
+    model_dir = out / "titanic"
+    write_bytes(model_dir / "titanic.onnx", model_bytes, written)
+
+    classes = [int(c) for c in pipeline.classes_]
+    sess = make_session(model_bytes)
+
+    def case(name: str, form: str, request: dict, rows: list[dict]) -> dict:
+        feeds = titanic_feeds_from_rows(rows)
+        expected = run_model(sess, feeds, classes)
+        # The sklearn model is the ground truth the ONNX graph must agree with.
+        frame = pd.DataFrame(rows)[TITANIC_FEATURES]
+        skl_proba = pipeline.predict_proba(frame)
+        assert np.allclose(expected["output_probability"], skl_proba, atol=1e-5), name
+        assert (expected["output_label"] == pipeline.predict(frame)).all(), name
+        return {"name": name, "request_form": form, "request": request, "feeds": feeds,
+                "expected": expected}
+
+    two = [
+        {"fare": 7, "sex": "male", "embarked": "Q", "pclass": "3", "age": 27},
+        {"fare": 9, "sex": "female", "embarked": "S", "pclass": "2", "age": 38},
+    ]
+    unseen = [
+        {"fare": 30, "sex": "female", "embarked": "X", "pclass": "1", "age": 45},
+        {"fare": 8.05, "sex": "male", "embarked": "S", "pclass": "4", "age": 19},
+    ]
+    # 20 complete rows: JSON has no NaN, so rows with a missing age/embarked are left out.
+    complete = df.dropna(subset=["fare", "age", "embarked"])
+    sample = titanic_frame(complete.sample(n=20, random_state=SEED))
+    sample_rows = [
+        {
+            "fare": float(r.fare),
+            "sex": r.sex,
+            "embarked": r.embarked,
+            "pclass": r.pclass,
+            "age": float(r.age),
+        }
+        for r in sample.itertuples(index=False)
+    ]
+
+    cases = [
+        case("batch_of_two", "batch", titanic_requests(two)["batch"], two),
+        case("single_instance", "single", dict(two[0]), two[:1]),
+        case("columns_of_two", "columns", titanic_requests(two)["columns"], two),
+        case("unseen_categories", "batch", titanic_requests(unseen)["batch"], unseen),
+        case("csv_sample_20", "batch", titanic_requests(sample_rows)["batch"], sample_rows),
+    ]
+    write_cases(model_dir, cases, written)
+    write_npy_case(model_dir, cases[-1], written)
+    return {"model": model, "classes": classes, "npy_case": cases[-1]["name"],
+            "train_accuracy": float(pipeline.score(x, y))}
+
+
+# --------------------------------------------------------------------------------------------
+# iris: tree ensemble with string labels.
+# --------------------------------------------------------------------------------------------
+
+
+def build_iris(datasets: Path, out: Path, written: list) -> dict:
+    df = pd.read_csv(datasets / "iris.csv")
+    x = df[IRIS_FEATURES].to_numpy(dtype=np.float32)
+    y = df["species"].astype(str).to_numpy()
+
+    forest = RandomForestClassifier(n_estimators=10, max_depth=4, random_state=SEED)
+    forest.fit(x, y)
+    model = to_onnx(
+        forest,
+        initial_types=[("float_input", FloatTensorType([None, 4]))],
+        target_opset=SKL_TARGET_OPSET,
+    )
+    canonical_opsets(model)
+    onnx.checker.check_model(model, full_check=True)
+    model_bytes = model.SerializeToString()
+    model_dir = out / "iris"
+    write_bytes(model_dir / "iris.onnx", model_bytes, written)
+
+    classes = [str(c) for c in forest.classes_]
+    sess = make_session(model_bytes)
+
+    def case(name: str, form: str, request: dict, batch: np.ndarray) -> dict:
+        feeds = {"float_input": batch.astype(np.float32)}
+        expected = run_model(sess, feeds, classes)
+        assert np.allclose(expected["output_probability"], forest.predict_proba(feeds["float_input"]),
+                           atol=1e-5), name
+        return {"name": name, "request_form": form, "request": request, "feeds": feeds,
+                "expected": expected}
+
+    single = [6.5, 3, 5.5, 1.8]
+    rng = np.random.default_rng(SEED)
+    # Rows spread over the three species (the CSV is sorted by species).
+    picked = np.sort(rng.choice(len(df), size=10, replace=False))
+    rows = df.loc[picked, IRIS_FEATURES].to_numpy(dtype=np.float64)
+    cases = [
+        case("single_instance", "single", {"float_input": single},
+             np.array([single], dtype=np.float32)),
+        case("batch_of_one", "batch", {"float_input": [single]}, np.array([single], dtype=np.float32)),
+        case("csv_sample_10", "batch", {"float_input": rows.tolist()}, rows),
+    ]
+    write_cases(model_dir, cases, written)
+    write_npy_case(model_dir, cases[-1], written)
+    return {"model": model, "classes": classes, "npy_case": cases[-1]["name"],
+            "train_accuracy": float(forest.score(x, y))}
+
+
+# --------------------------------------------------------------------------------------------
+# mlp: torch MLP through the TorchScript exporter.
+# --------------------------------------------------------------------------------------------
+
+
+class Mlp(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(4, 16),
+            torch.nn.ReLU(),
+            torch.nn.Linear(16, 8),
+            torch.nn.Tanh(),
+            torch.nn.Linear(8, 3),
+            torch.nn.Softmax(dim=-1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+def export_mlp() -> tuple[onnx.ModelProto, Mlp]:
+    torch.manual_seed(SEED)
+    net = Mlp().eval()
+    buf = io.BytesIO()
+    kwargs = dict(
+        input_names=["x"],
+        output_names=["probabilities"],
+        dynamic_axes={"x": {0: "batch"}, "probabilities": {0: "batch"}},
+        opset_version=MLP_OPSET,
+        do_constant_folding=True,
+    )
+    # The TorchScript exporter is deprecated in favour of the torch.export one, which needs
+    # onnxscript and emits a different graph; we want the classic Gemm/Relu/Tanh/Softmax form.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            torch.onnx.export(net, (torch.zeros(1, 4),), buf, dynamo=False, **kwargs)
+        except TypeError:  # torch < 2.5 has no `dynamo` argument; its default is TorchScript.
+            torch.onnx.export(net, (torch.zeros(1, 4),), buf, **kwargs)
+    model = onnx.load_from_string(buf.getvalue())
+    return model, net
+
+
+def build_mlp(out: Path, written: list) -> dict:
+    model, net = export_mlp()
+    # Self-contained: every initializer must carry its bytes inline.
+    for init in model.graph.initializer:
+        assert init.data_location != TensorProto.EXTERNAL and not init.external_data, init.name
+    onnx.checker.check_model(model, full_check=True)
+    model_bytes = model.SerializeToString()
+    model_dir = out / "mlp"
+    write_bytes(model_dir / "mlp.onnx", model_bytes, written)
+
+    sess = make_session(model_bytes)
+
+    def case(name: str, batch: np.ndarray) -> dict:
+        feeds = {"x": batch.astype(np.float32)}
+        expected = run_model(sess, feeds, None)
+        with torch.no_grad():
+            reference = net(torch.from_numpy(feeds["x"])).numpy()
+        assert np.allclose(expected["probabilities"], reference, atol=1e-6), name
+        return {"name": name, "request_form": "batch", "request": {"x": to_json_value(feeds["x"])},
+                "feeds": feeds, "expected": expected}
+
+    rng = np.random.default_rng(SEED)
+    one = rng.standard_normal((1, 4)).astype(np.float32)
+    five = rng.standard_normal((5, 4)).astype(np.float32)
+    cases = [case("batch_of_one", one), case("batch_of_five", five)]
+    write_cases(model_dir, cases, written)
+    write_npy_case(model_dir, cases[-1], written)
+    return {"model": model, "classes": None, "npy_case": cases[-1]["name"]}
+
+
+# --------------------------------------------------------------------------------------------
+# broken: files a loader must reject with a useful error.
+# --------------------------------------------------------------------------------------------
+
+
+def unsupported_ops_model() -> onnx.ModelProto:
+    """A valid model whose three ops we do not implement (two standard, one custom domain)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 3])
+    boxes = helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 4, 4])
+    scores = helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 1, 4])
+    frobnicated = helper.make_tensor_value_info("frobnicated", TensorProto.FLOAT, [])
+    selected = helper.make_tensor_value_info("selected_indices", TensorProto.INT64, [None, 3])
+    nodes = [
+        helper.make_node("Det", ["x"], ["det"], name="det"),
+        helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["selected_indices"], name="nms"),
+        helper.make_node("Frobnicate", ["det"], ["frobnicated"], name="frobnicate",
+                         domain="com.example"),
+    ]
+    graph = helper.make_graph(nodes, "unsupported_ops", [x, boxes, scores], [frobnicated, selected])
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", 15), helper.make_opsetid("com.example", 1)],
+        producer_name="generate_fixtures.py",
+    )
+    model.ir_version = 8
+    # The checker accepts ops of an unregistered domain; it validates Det and NMS.
+    onnx.checker.check_model(model)
+    return model
+
+
+def build_broken(titanic_bytes: bytes, out: Path, written: list) -> dict:
+    broken = out / "broken"
+    write_bytes(broken / "truncated.onnx", titanic_bytes[: len(titanic_bytes) // 2], written)
+    model = unsupported_ops_model()
+    write_bytes(broken / "unsupported_ops.onnx", model.SerializeToString(), written)
+    text = (
+        "This is not an ONNX model.\n"
+        "It is a text file with an .onnx extension, written by tools/generate_fixtures.py\n"
+        "so that loaders can be tested against input that is not a protobuf at all.\n"
+    )
+    write_bytes(broken / "not_a_model.onnx", text.encode("utf-8"), written)
+
+    # Each file must fail in onnxruntime too; record how, for the README.
+    errors = {}
+    for name in ["truncated.onnx", "unsupported_ops.onnx", "not_a_model.onnx"]:
+        try:
+            make_session((broken / name).read_bytes())
+        except Exception as e:  # onnxruntime raises several exception types
+            errors[name] = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+        else:
+            raise AssertionError(f"broken/{name} loaded in onnxruntime")
+    return {"model": model, "ort_errors": errors}
+
+
+# --------------------------------------------------------------------------------------------
+# README and summary.
+# --------------------------------------------------------------------------------------------
+
+
+def versions() -> dict:
+    return {
+        "python": ".".join(str(v) for v in sys.version_info[:3]),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit-learn": sklearn.__version__,
+        "skl2onnx": skl2onnx.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": ort.__version__,
+        "torch": torch.__version__,
+    }
+
+
+def signature_md(info: dict) -> list[str]:
+    lines = [f"- ops: {', '.join(info['ops'])}"]
+    lines += [f"- input `{n}`: {t}" for n, t in info["inputs"]]
+    lines += [f"- output `{n}`: {t}" for n, t in info["outputs"]]
+    opsets = ", ".join(f"{d} {v}" for d, v in info["opsets"])
+    lines.append(f"- opset imports: {opsets}; IR version {info['ir_version']}; "
+                 f"producer: {info['producer']}")
+    return lines
+
+
+def write_readme(out: Path, results: dict, written: list) -> None:
+    v = versions()
+    d = {name: describe_model(r["model"]) for name, r in results.items()}
+    lines = [
+        "# Test fixtures",
+        "",
+        "Generated by `tools/generate_fixtures.py`; do not edit by hand. Regenerate with",
+        "",
+        "    tools/.venv/bin/python tools/generate_fixtures.py",
+        "",
+        "The output is deterministic (fixed seeds, no timestamps). Generated with "
+        + ", ".join(f"{k} {val}" for k, val in v.items())
+        + " (see `tools/requirements.txt`). Datasets: `titanic.csv` and `iris.csv` from the"
+        " shared dataset folder, read in place.",
+        "",
+        "## Models",
+        "",
+        "### `titanic/titanic.onnx`",
+        "",
+        "scikit-learn Pipeline trained on all 891 rows of titanic.csv (target `survived`): "
+        "ColumnTransformer with SimpleImputer(median) + StandardScaler on `fare`, `age` and "
+        "OneHotEncoder(handle_unknown=\"ignore\") on `sex`, `embarked`, `pclass` (missing "
+        "`embarked` was replaced by the string \"missing\" before training; `pclass` is the "
+        "string \"1\", \"2\" or \"3\"), then LogisticRegression. "
+        f"Training accuracy {results['titanic']['train_accuracy']:.3f}. Class order of "
+        f"`output_probability`: {results['titanic']['classes']}.",
+        "",
+        *signature_md(d["titanic"]),
+        "",
+        "Graph shape worth knowing: each ai.onnx.ml `OneHotEncoder` maps `[N, 1]` strings to "
+        "`[N, 1, C]` (zeros=1, so an unseen category gives all zeros), the three are concatenated "
+        "on the last axis and `Reshape`d to `[N, 9]`; `fare`/`age` are concatenated to `[N, 2]` "
+        "before `Imputer` and `Scaler` (`(x - offset) * scale`). The binary LogisticRegression "
+        "is a `LinearClassifier` with two rows of coefficients (`-w`, `w`), intercepts "
+        "(`-b`, `b`) and post_transform LOGISTIC; there is no Normalizer.",
+        "",
+        "### `iris/iris.onnx`",
+        "",
+        "RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0) on iris.csv, "
+        "string labels. "
+        f"Training accuracy {results['iris']['train_accuracy']:.3f}. Class order of "
+        f"`output_probability`: {results['iris']['classes']}.",
+        "",
+        *signature_md(d["iris"]),
+        "",
+        "### `mlp/mlp.onnx`",
+        "",
+        "torch MLP 4 -> Linear 16 -> Relu -> Linear 8 -> Tanh -> Linear 3 -> Softmax, random "
+        f"weights from torch.manual_seed(0), exported by the TorchScript exporter (opset {MLP_OPSET}) "
+        "with a dynamic batch axis; weights inline (no external data).",
+        "",
+        *signature_md(d["mlp"]),
+        "",
+        "## Cases",
+        "",
+        "`<model>/cases.json` is a list of `{name, request_form, request, expected}`:",
+        "",
+        "- `request` is the JSON body of an HTTP `/eval` request, an object keyed by input name.",
+        "- `request_form` says how each value maps onto the input tensor:",
+        "  - `batch`: the value has the input's full rank, batch dimension first "
+        "(`\"fare\": [[7], [9]]` for a `[N, 1]` input).",
+        "  - `single`: one instance without the batch dimension; evaluate it as a batch of one "
+        "(`\"fare\": 7` for `[N, 1]`, `\"float_input\": [6.5, 3, 5.5, 1.8]` for `[N, 4]`).",
+        "  - `columns`: for `[N, 1]` inputs, one flat list per input (`\"fare\": [7, 9]`), "
+        "i.e. the trailing dimension of 1 is left out.",
+        "- `expected` holds onnxruntime's outputs in batch form. A ZipMap output "
+        "(`output_probability`, seq(map)) is given as a `[batch, classes]` list of floats in "
+        "the class order above; labels as a flat list. Floats are float32 values written as "
+        "exact doubles; compare with a tolerance (1e-5 is ample).",
+        "",
+        "No fixture holds a missing value (JSON cannot carry NaN, and the sampled CSV rows are "
+        "complete), so the titanic `Imputer` node always passes its input through here.",
+        "",
+        "onnxruntime does not give bit-identical floats for a row run alone and in a batch "
+        "(titanic `single_instance` and `batch_of_two` differ in the last bit), hence the "
+        "tolerance.",
+        "",
+        "`<model>/inputs/<input>.npy` and `<model>/expected/<output>.npy` are the last case of "
+        "each `cases.json` "
+        f"(titanic: `{results['titanic']['npy_case']}`, iris: `{results['iris']['npy_case']}`, "
+        f"mlp: `{results['mlp']['npy_case']}`) as numpy arrays: numbers as float32, strings as "
+        "numpy unicode (`<U`) arrays, integer labels as int64, probabilities as float32 "
+        "`[batch, classes]`. For `mlserving predict --input NAME=FILE.npy --output-dir`.",
+        "",
+        "## Broken models",
+        "",
+        "Every loader must reject these with an error, never a crash.",
+        "",
+        "- `broken/truncated.onnx`: the first half of the bytes of `titanic/titanic.onnx`.",
+        "- `broken/unsupported_ops.onnx`: a valid model (onnx.checker passes) using `Det`, "
+        "`NonMaxSuppression` and the custom-domain op `com.example.Frobnicate`; the load error "
+        "must name all three.",
+        *["  " + line for line in signature_md(d["broken"])],
+        "- `broken/not_a_model.onnx`: a text file.",
+        "",
+        "onnxruntime's own errors for them:",
+        "",
+        *[f"- `{n}`: `{e}`" for n, e in results["broken"]["ort_errors"].items()],
+        "",
+    ]
+    write_bytes(out / "README.md", "\n".join(lines).encode("utf-8"), written)
+
+
+def print_summary(out: Path, results: dict, written: list) -> None:
+    print(f"versions: {versions()}")
+    for name, r in results.items():
+        info = describe_model(r["model"])
+        print(f"\n[{name}]")
+        for line in signature_md(info):
+            print("  " + line)
+    if "ort_errors" in results["broken"]:
+        print("\nonnxruntime rejects the broken files:")
+        for n, e in results["broken"]["ort_errors"].items():
+            print(f"  {n}: {e}")
+    print(f"\nwrote {len(written)} files under {out}:")
+    for path in written:
+        size = path.stat().st_size
+        print(f"  {size:8d}  {path.relative_to(out)}")
+        if size > MAX_FILE_BYTES:
+            raise SystemExit(f"{path} is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "fixtures",
+                        help="output directory (default: fixtures/ at the repository root)")
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS,
+                        help="folder holding titanic.csv and iris.csv")
+    args = parser.parse_args()
+
+    seed_everything()
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    results = {
+        "titanic": build_titanic(args.datasets, out, written),
+        "iris": build_iris(args.datasets, out, written),
+        "mlp": build_mlp(out, written),
+    }
+    results["broken"] = build_broken((out / "titanic" / "titanic.onnx").read_bytes(), out, written)
+    write_readme(out, results, written)
+    print_summary(out, results, written)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
