@@ -57,7 +57,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   ~Session() {
-    if (request_active_) FinishRequest(/*record=*/false);
+    if (request_active_) EndRequest();
     context_.connections.Remove(registry_id_);
   }
 
@@ -163,7 +163,9 @@ class Session : public std::enable_shared_from_this<Session> {
     bytes_in_ = message.body().size();
 
     HttpRequest request;
-    request.method = std::string(message.method_string());
+    // HEAD is GET without the body (RFC 9110 9.3.2); Send() drops the body.
+    head_ = message.method() == http::verb::head;
+    request.method = head_ ? std::string("GET") : std::string(message.method_string());
     request.target = std::string(message.target());
     request.content_type = std::string(message[http::field::content_type]);
     request.accept = std::string(message[http::field::accept]);
@@ -208,8 +210,13 @@ class Session : public std::enable_shared_from_this<Session> {
     out.body() = std::move(response.body);
     out.keep_alive(keep_alive_ && !context_.draining.load());
     out.prepare_payload();
+    if (head_) {
+      out.body().clear();  // the Content-Length stays that of the GET answer
+      head_ = false;
+    }
     status_ = response.status;
     bytes_out_ = out.body().size();
+    RecordAnswer();
     stream_.expires_after(context_.options.request_timeout);
     http::async_write(stream_, out, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
@@ -217,7 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(beast::error_code ec, size_t) {
     const bool keep_alive = response_->keep_alive();
     response_.reset();
-    FinishRequest(/*record=*/true);
+    EndRequest();
     if (ec) return Close();
     if (!keep_alive) return linger_ ? Linger() : Close();
     ReadHeader();
@@ -227,23 +234,33 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void BeginRequest() {
     request_active_ = true;
+    answer_pending_ = true;
     context_.requests.Begin();
     context_.metrics.IncrementInFlight();
   }
 
-  void FinishRequest(bool record) {
-    request_active_ = false;
+  /// Counts and logs the answer about to be written (before the write, so that a client that
+  /// has read it sees it in /metrics).
+  void RecordAnswer() {
+    answer_pending_ = false;
     context_.metrics.DecrementInFlight();
-    if (record) {
-      const double seconds = std::chrono::duration<double>(Clock::now() - received_).count();
-      context_.metrics.RecordRequest(route_label_, method_label_, status_, seconds);
-      nlohmann::json line = {{"event", "request"},   {"method", method_label_}, {"target", target_},
-                             {"status", status_},    {"latency_ms", std::round(seconds * 1e6) / 1e3}, {"bytes_in", bytes_in_},
-                             {"bytes_out", bytes_out_}, {"remote", remote_}};
-      spdlog::info("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - received_).count();
+    context_.metrics.RecordRequest(route_label_, method_label_, status_, seconds);
+    nlohmann::json line = {{"event", "request"},       {"method", method_label_},
+                           {"target", target_},        {"status", status_},
+                           {"latency_ms", std::round(seconds * 1e6) / 1e3}, {"bytes_in", bytes_in_},
+                           {"bytes_out", bytes_out_},  {"remote", remote_}};
+    spdlog::info("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     bytes_in_ = 0;
-    // Last: shutdown may proceed as soon as no request is active.
+  }
+
+  /// The answer is written (or lost): shutdown may proceed once no request is active.
+  void EndRequest() {
+    if (answer_pending_) {
+      answer_pending_ = false;
+      context_.metrics.DecrementInFlight();
+    }
+    request_active_ = false;
     context_.requests.End();
   }
 
@@ -285,9 +302,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 16384> discard_{};
 
   // The request being answered (one at a time: HTTP/1.1 without pipelining in parallel).
-  bool request_active_ = false;
+  bool request_active_ = false;  ///< between BeginRequest() and EndRequest()
+  bool answer_pending_ = false;  ///< between BeginRequest() and RecordAnswer()
   bool keep_alive_ = true;
   bool linger_ = false;
+  bool head_ = false;  ///< the request is a HEAD: answer without the body
   unsigned version_ = 11;
   Clock::time_point received_{};
   std::string method_label_ = "other";

@@ -1,6 +1,8 @@
 """/health/live, /health/ready, /metrics (Prometheus text) and /openapi.json."""
 
 import re
+import time
+import uuid
 
 import pytest
 
@@ -112,6 +114,44 @@ def test_every_metric_has_a_type(titanic_server):
     for sample_name, _, _ in samples:
         base = re.sub(r"_(bucket|sum|count)$", "", sample_name)
         assert sample_name in names or base in names, f"{sample_name} has no # TYPE line"
+
+
+# ---- request log ---------------------------------------------------------------------------------
+
+
+def wait_for_log_line(server, *fragments, timeout=3):
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [line for line in server.log().splitlines() if all(f in line for f in fragments)]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
+
+
+def test_one_log_line_per_request(titanic_server):
+    probe = uuid.uuid4().hex
+    assert titanic_server.eval(TITANIC_SINGLE, params={"probe": probe}).status_code == 200
+    lines = wait_for_log_line(titanic_server, probe)
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert "POST" in line and "/eval" in line and "200" in line, line
+
+
+def test_error_requests_are_logged_with_their_status(titanic_server):
+    probe = uuid.uuid4().hex
+    assert titanic_server.get("/describe", params={"probe": probe}).status_code == 200
+    assert titanic_server.get("/nowhere/" + probe).status_code == 404
+    assert titanic_server.post("/eval", "{", params={"probe": probe}).status_code == 400
+    describe = wait_for_log_line(titanic_server, probe, "/describe")
+    assert len(describe) == 1 and "GET" in describe[0] and "200" in describe[0], describe
+    missing = wait_for_log_line(titanic_server, "/nowhere/" + probe)
+    assert len(missing) == 1 and "GET" in missing[0] and "404" in missing[0], missing
+    bad = wait_for_log_line(titanic_server, probe, "/eval")
+    assert len(bad) == 1 and "POST" in bad[0] and "400" in bad[0], bad
+
+
+def test_startup_banner(titanic_server):
+    assert f"Serving on http://127.0.0.1:{titanic_server.port}" in titanic_server.log()
 
 
 # ---- OpenAPI -------------------------------------------------------------------------------------

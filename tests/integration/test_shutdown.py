@@ -70,7 +70,6 @@ def test_sigterm_drains_in_flight_requests(server):
 
     answered = [(status, text) for status, text in results if status is not None]
     # Every request the server had read when the signal came was answered, completely.
-    print("observed", observed, "answered", len(answered), "of", len(results))
     assert len(answered) >= observed - 1, (observed, results)
     for status, text in answered:
         assert status == 200, text[:300]
@@ -119,7 +118,6 @@ def test_drain_timeout_bounds_the_shutdown(server):
     for t in threads:
         t.join(timeout=30)
     assert rc == 0, s.log()[-3000:]
-    print("drain-timeout", elapsed, sorted(str(r[0]) for r in results))
     assert elapsed < 3, f"exited {elapsed:.1f} s after SIGTERM with a 0.3 s drain timeout"
     for status, text in results:
         assert status in (None, 200, 503), text[:300]
