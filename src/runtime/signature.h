@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,9 @@
 #include "tensor/shape.h"
 
 namespace mlserving {
+
+/// The in-band missing value of integer tensors of nullable inputs.
+inline constexpr int64_t kMissingInt64 = INT64_MIN;
 
 /// One input or output of a model as the API shows it.
 struct TensorSpec {
@@ -17,6 +21,9 @@ struct TensorSpec {
   bool shape_known = true;
   /// Optional names of the last dimension's entries (one request key per column).
   std::vector<std::string> columns;
+  /// True when the input accepts missing values (JSON null). Missing values are carried in-band:
+  /// NaN for floating types, the empty string for strings, kMissingInt64 for integers.
+  bool nullable = false;
   /// Optional image layout ("NHWC", "NCHW", "HWC", "CHW") when the tensor is an image.
   std::string image_layout;
 };

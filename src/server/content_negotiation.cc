@@ -77,6 +77,7 @@ Result<RequestEncoding> ParseContentType(std::string_view content_type) {
     }
     return RequestEncoding::kJson;
   }
+  if (type == "application/x-www-form-urlencoded") return RequestEncoding::kForm;
   if (type == "image/png") return RequestEncoding::kPng;
   if (type == "image/jpeg" || type == "image/jpg") return RequestEncoding::kJpeg;
   if (type == "multipart/form-data") return RequestEncoding::kMultipart;

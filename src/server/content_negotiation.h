@@ -7,8 +7,9 @@
 
 namespace mlserving::server {
 
-/// The request body encodings of POST /eval.
-enum class RequestEncoding { kJson, kPng, kJpeg, kMultipart };
+/// The request body encodings of POST /eval. kForm is curl's default for `-d`
+/// (application/x-www-form-urlencoded): the router reads it as JSON when the body is a JSON object.
+enum class RequestEncoding { kJson, kForm, kPng, kJpeg, kMultipart };
 
 /// The response encodings of POST /eval.
 enum class ResponseEncoding { kJson, kHtml };

@@ -215,6 +215,9 @@ TEST(HttpServerTest, BodyOverTheLimitIs413) {
   EXPECT_EQ(reply.status, 413);
   EXPECT_EQ(reply.Json()["status"], 413);
   EXPECT_FALSE(reply.keep_alive);
+  const std::string metrics = Fetch(server.port(), http::verb::get, "/metrics").body;
+  EXPECT_NE(metrics.find("mlserving_requests_total{route=\"/eval\",method=\"POST\",status=\"413\"} 1"),
+            std::string::npos);
   // A body under the limit still works.
   EXPECT_EQ(Fetch(server.port(), http::verb::post, "/eval", R"({"x": [1, 2]})").status, 200);
 }

@@ -142,12 +142,13 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = false;
     linger_ = true;
     version_ = 11;
-    if (parser_ && parser_->is_header_done()) {
+    if (parser_) {
+      // Whatever of the start line was parsed (the limits are checked while reading fields).
       const auto& header = parser_->get();
       method_label_ = MethodLabel(header.method());
       target_ = std::string(header.target().substr(0, kMaxLoggedTarget));
       route_label_ = std::string(context_.router.RouteLabel(TargetPath(std::string(header.target()))));
-      version_ = header.version();
+      if (header.version() == 10 || header.version() == 11) version_ = header.version();
     }
     Send(ErrorResponse(status, message));
   }

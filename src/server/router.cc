@@ -31,6 +31,12 @@ int64_t RowsOf(const TensorMap& outputs, const Signature& signature) {
   return it->second.rank() == 0 ? 1 : it->second.dim(0);
 }
 
+/// True when `body` starts like a JSON object: `curl -d '{...}'` sends JSON labelled as a form.
+bool LooksLikeJsonObject(std::string_view body) {
+  const size_t start = body.find_first_not_of(" \t\r\n");
+  return start != std::string_view::npos && body[start] == '{';
+}
+
 }  // namespace
 
 Router::Router(serving::LoadedModel model, const ServerOptions& options, Metrics& metrics)
@@ -120,6 +126,7 @@ HttpResponse Router::HandleDescribe(const HttpRequest&) const { return JsonRespo
 HttpResponse Router::HandleEval(const HttpRequest& request) const {
   Result<RequestEncoding> encoding = ParseContentType(request.content_type);
   if (!encoding.ok()) return ErrorResponse(415, encoding.status().message());
+  if (*encoding == RequestEncoding::kForm && LooksLikeJsonObject(request.body)) encoding = RequestEncoding::kJson;
   if (*encoding != RequestEncoding::kJson) {
     return ErrorResponse(415, "Content-Type " + MediaType(request.content_type) +
                                   " is not supported by this server yet; send application/json");

@@ -45,6 +45,12 @@ TEST_F(RouterTest, EvalAcceptsJsonWithCharsetAndAQueryString) {
   EXPECT_EQ(Json(response)["y"], nlohmann::json::parse("[2,4]"));
 }
 
+TEST_F(RouterTest, EvalReadsJsonSentAsAFormLikeCurlDoes) {
+  const HttpResponse response = Call("POST", "/eval", R"( {"x": [1, 2]})", "application/x-www-form-urlencoded");
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(Call("POST", "/eval", "x=1&y=2", "application/x-www-form-urlencoded").status, 415);
+}
+
 TEST_F(RouterTest, EvalAnswersHtmlWhenAsked) {
   const HttpResponse response = Call("POST", "/eval", R"({"x": [1, 2]})", "", "text/html");
   ASSERT_EQ(response.status, 200) << response.body;

@@ -13,12 +13,12 @@ const mlserving::Signature& FuzzSignature() {
   using mlserving::DType;
   static const mlserving::Signature signature = [] {
     mlserving::Signature s;
-    s.inputs.push_back({"fare", DType::kFloat32, {-1, 1}, true, {}, {}});
-    s.inputs.push_back({"sex", DType::kString, {-1, 1}, true, {}, {}});
-    s.inputs.push_back({"count", DType::kInt64, {-1}, true, {}, {}});
-    s.inputs.push_back({"flag", DType::kBool, {-1, 2}, true, {}, {}});
-    s.inputs.push_back({"features", DType::kFloat64, {-1, 3}, true, {"a", "b", "c"}, {}});
-    s.inputs.push_back({"image", DType::kUInt8, {-1, -1, 3}, true, {}, {}});
+    s.inputs.push_back({"fare", DType::kFloat32, {-1, 1}, true, {}, false, {}});
+    s.inputs.push_back({"sex", DType::kString, {-1, 1}, true, {}, true, {}});
+    s.inputs.push_back({"count", DType::kInt64, {-1}, true, {}, true, {}});
+    s.inputs.push_back({"flag", DType::kBool, {-1, 2}, true, {}, false, {}});
+    s.inputs.push_back({"features", DType::kFloat64, {-1, 3}, true, {"a", "b", "c"}, false, {}});
+    s.inputs.push_back({"image", DType::kUInt8, {-1, -1, 3}, true, {}, false, {}});
     s.outputs = s.inputs;
     return s;
   }();

@@ -77,6 +77,21 @@ TensorSpec SpecOf(const ir::Graph& graph, ir::ValueId id, const std::vector<int>
   return spec;
 }
 
+/// True when `id` is computed per row by an ai.onnx.ml operator (possibly through Cast or
+/// Identity): its first dim is then the batch, whatever the file declares. Old skl2onnx exports
+/// declare such label outputs as [1]; the original runtime described them as [-1] too.
+bool IsPerRowMlOutput(const ir::Graph& graph, ir::ValueId id, const std::vector<int>& producer) {
+  for (int hops = 0; hops < 8; ++hops) {
+    int p = producer[static_cast<size_t>(id)];
+    if (p < 0) return false;
+    const ir::Node& node = graph.nodes()[static_cast<size_t>(p)];
+    if (node.domain == "ai.onnx.ml") return true;
+    if ((node.op_type != "Cast" && node.op_type != "Identity") || node.inputs.empty()) return false;
+    id = node.inputs[0];
+  }
+  return false;
+}
+
 }  // namespace
 
 bool SniffOnnx(const std::string& path, std::string_view head) {
@@ -115,7 +130,11 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxBytes(std::string_view bytes, const s
     if (producer[static_cast<size_t>(id)] < 0 && !v.constant && !is_input) {
       return InvalidArgument(display_name + ": graph output '" + v.name + "' is not produced by any node");
     }
-    signature.outputs.push_back(SpecOf(graph, id, producer));
+    TensorSpec spec = SpecOf(graph, id, producer);
+    if (spec.shape_known && !spec.shape.empty() && spec.shape[0] == 1 && IsPerRowMlOutput(graph, id, producer)) {
+      spec.shape[0] = kDynamicDim;
+    }
+    signature.outputs.push_back(std::move(spec));
   }
 
   std::ostringstream summary;

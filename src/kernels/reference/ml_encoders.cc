@@ -42,7 +42,9 @@ Status ReadCategories(const Tensor& input, std::vector<std::optional<int64_t>>& 
 
 /// One-hot encodes every element: output float of shape input_shape + [categories]. An unknown
 /// category encodes as all zeros when `zeros` is 1 (the default) and fails with kInvalidArgument
-/// when it is 0.
+/// when it is 0. An input whose kind differs from the categories' (strings against cats_int64s
+/// or numbers against cats_strings) matches no category, as in onnxruntime: exporters such as
+/// skl2onnx 1.5 emit that for string columns of digits, and the models rely on it.
 class OneHotEncoderKernel : public Kernel {
  public:
   static Result<std::unique_ptr<Kernel>> Create(const ir::Node& node) {
@@ -64,10 +66,9 @@ class OneHotEncoderKernel : public Kernel {
     ASSIGN_OR_RETURN(const Tensor* input, ml::RequireInput(ctx, 0));
     const size_t count = static_cast<size_t>(input->num_elements());
     std::vector<int64_t> hot(count, -1);
-    if (uses_strings_) {
-      if (input->dtype() != DType::kString) {
-        return InvalidArgument("cats_strings needs a string input, got " + input->DebugString());
-      }
+    if (uses_strings_ != (input->dtype() == DType::kString)) {
+      // No element can match: every one is an unknown category.
+    } else if (uses_strings_) {
       const std::string* in = input->data<std::string>();
       for (size_t i = 0; i < count; ++i) {
         auto it = string_index_.find(in[i]);

@@ -33,6 +33,16 @@ TEST(MlOneHotEncoderTest, NumbersAreTruncatedToIntegerCategories) {
   ExpectFloats((*out)[0], {1, 3}, {0, 1, 0});
 }
 
+// Regression: the original ML Serving runtime's pipeline_titanic.onnx (skl2onnx 1.5) one-hot
+// encodes the string column pclass against cats_int64s; onnxruntime gives all zeros.
+TEST(MlOneHotEncoderTest, StringsAgainstIntegerCategoriesMatchNothing) {
+  NodeBuilder builder("OneHotEncoder", 1);
+  builder.Ints("cats_int64s", {1, 2, 3});
+  auto out = ml_test::Run(builder.node(), {Tensor::FromVector<std::string>({2, 1}, {"1", "3"})});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectFloats((*out)[0], {2, 1, 3}, {0, 0, 0, 0, 0, 0});
+}
+
 TEST(MlOneHotEncoderTest, UnknownCategoryWithZerosOffIsAnError) {
   NodeBuilder builder("OneHotEncoder", 1);
   builder.Strings("cats_strings", {"a", "b", "c"}).Int("zeros", 0);

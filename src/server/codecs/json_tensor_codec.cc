@@ -101,9 +101,19 @@ Status WrongType(const std::string& input, DType dtype, element leaf) {
                          KindOf(leaf));
 }
 
-/// Converts one JSON scalar to the element type T of input `input`.
+/// Converts one JSON scalar to the element type T of input `input`. JSON null is a missing
+/// value: NaN for floating types; for a nullable input also "" (strings) or kMissingInt64.
 template <typename T>
-Status ConvertLeaf(const std::string& input, DType dtype, element leaf, T* out) {
+Status ConvertLeaf(const std::string& input, DType dtype, bool nullable, element leaf, T* out) {
+  if (nullable && leaf.type() == element_type::NULL_VALUE) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      out->clear();
+      return Status::Ok();
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      *out = kMissingInt64;
+      return Status::Ok();
+    }
+  }
   if constexpr (std::is_same_v<T, std::string>) {
     if (leaf.type() != element_type::STRING) return WrongType(input, dtype, leaf);
     *out = std::string(leaf.get_string().value_unsafe());
@@ -188,7 +198,7 @@ Result<Tensor> DecodeValue(const TensorSpec& spec, element value, const JsonLimi
     using T = typename decltype(tag)::type;
     T* out = tensor.data<T>();
     int64_t i = 0;
-    return reader.ForEachLeaf(value, 0, shape.size(), [&](element leaf) { return ConvertLeaf<T>(spec.name, spec.dtype, leaf, &out[i++]); });
+    return reader.ForEachLeaf(value, 0, shape.size(), [&](element leaf) { return ConvertLeaf<T>(spec.name, spec.dtype, spec.nullable, leaf, &out[i++]); });
   });
   RETURN_IF_ERROR(status);
   return tensor;
@@ -250,7 +260,7 @@ Result<Tensor> DecodeColumns(const TensorSpec& spec, simdjson::dom::object objec
     if (object.at_key(column).get(value) != simdjson::SUCCESS) {
       return InvalidArgument("missing column '" + column + "' of input '" + spec.name + "'");
     }
-    TensorSpec column_spec{column, spec.dtype, {}, false, {}, {}};
+    TensorSpec column_spec{column, spec.dtype, {}, false, {}, spec.nullable, {}};
     ASSIGN_OR_RETURN(Tensor t, DecodeValue(column_spec, value, limits, budget));
     if (rows >= 0 && t.num_elements() != rows) {
       return InvalidArgument("column '" + column + "' has " + std::to_string(t.num_elements()) + " values where '" +
@@ -387,6 +397,28 @@ void AppendSpecJson(std::string& out, const TensorSpec& spec) {
   out += '}';
 }
 
+/// When every input declares a dynamic leading (batch) dim, the inputs are columns of one batch
+/// and must have the same number of rows.
+Status CheckBatchSizesAgree(const Signature& signature, const TensorMap& inputs) {
+  const TensorSpec* first = nullptr;
+  int64_t rows = 0;
+  for (const TensorSpec& spec : signature.inputs) {
+    if (!spec.shape_known || spec.shape.empty() || spec.shape[0] != kDynamicDim) return Status::Ok();
+  }
+  for (const TensorSpec& spec : signature.inputs) {
+    const Tensor& t = inputs.at(spec.name);
+    if (first == nullptr) {
+      first = &spec;
+      rows = t.dim(0);
+    } else if (t.dim(0) != rows) {
+      return InvalidArgument("inputs have different numbers of rows: '" + first->name + "' has " +
+                             std::to_string(rows) + ", '" + spec.name + "' has " + std::to_string(t.dim(0)) +
+                             "; give every input one value per row");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<TensorMap> DecodeJsonRequest(std::string_view body, const Signature& signature, const JsonLimits& limits) {
@@ -438,7 +470,7 @@ Result<TensorMap> DecodeJsonRequest(std::string_view body, const Signature& sign
     ASSIGN_OR_RETURN(Tensor conformed, ConformToSpec(spec, std::move(raw)));
     inputs.emplace(spec.name, std::move(conformed));
   }
-  // Inputs are rows of one batch: their leading dims must agree when the model batches.
+  RETURN_IF_ERROR(CheckBatchSizesAgree(signature, inputs));
   return inputs;
 }
 

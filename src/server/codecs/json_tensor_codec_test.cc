@@ -9,10 +9,10 @@ namespace {
 
 Signature TitanicLike() {
   Signature s;
-  s.inputs.push_back({"fare", DType::kFloat32, {-1, 1}, true, {}, {}});
-  s.inputs.push_back({"sex", DType::kString, {-1, 1}, true, {}, {}});
-  s.outputs.push_back({"label", DType::kInt64, {-1}, true, {}, {}});
-  s.outputs.push_back({"probability", DType::kFloat32, {-1, 2}, true, {}, {}});
+  s.inputs.push_back({"fare", DType::kFloat32, {-1, 1}, true, {}, false, {}});
+  s.inputs.push_back({"sex", DType::kString, {-1, 1}, true, {}, false, {}});
+  s.outputs.push_back({"label", DType::kInt64, {-1}, true, {}, false, {}});
+  s.outputs.push_back({"probability", DType::kFloat32, {-1, 2}, true, {}, false, {}});
   return s;
 }
 
@@ -40,7 +40,7 @@ TEST(JsonDecodeTest, PerColumnFormIsOneRowPerElement) {
 
 TEST(JsonDecodeTest, OneInstanceOfAWideInputIsABatchOfOne) {
   Signature s;
-  s.inputs.push_back({"float_input", DType::kFloat32, {-1, 4}, true, {}, {}});
+  s.inputs.push_back({"float_input", DType::kFloat32, {-1, 4}, true, {}, false, {}});
   auto r = DecodeJsonRequest(R"({"float_input":[6.5,3,5.5,1.8]})", s, {});
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->at("float_input").shape(), (Shape{1, 4}));
@@ -48,7 +48,7 @@ TEST(JsonDecodeTest, OneInstanceOfAWideInputIsABatchOfOne) {
 
 TEST(JsonDecodeTest, NamedColumnsMayBeGivenOneKeyEach) {
   Signature s;
-  s.inputs.push_back({"x", DType::kFloat64, {-1, 3}, true, {"a", "b", "c"}, {}});
+  s.inputs.push_back({"x", DType::kFloat64, {-1, 3}, true, {"a", "b", "c"}, false, {}});
   auto r = DecodeJsonRequest(R"({"a":[1,4],"b":[2,5],"c":[3,6]})", s, {});
   ASSERT_TRUE(r.ok()) << r.status().message();
   const Tensor& x = r->at("x");
@@ -64,6 +64,19 @@ TEST(JsonDecodeTest, NullIsAMissingFloat) {
   auto r = DecodeJsonRequest(R"({"fare":null,"sex":"x"})", TitanicLike(), {});
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(std::isnan(r->at("fare").data<float>()[0]));
+}
+
+TEST(JsonDecodeTest, NullableInputsCarryMissingValuesInBand) {
+  Signature s;
+  s.inputs.push_back({"name", DType::kString, {-1}, true, {}, true, {}});
+  s.inputs.push_back({"count", DType::kInt64, {-1}, true, {}, true, {}});
+  auto r = DecodeJsonRequest(R"({"name":["a",null],"count":[null,3]})", s, {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->at("name").data<std::string>()[1], "");
+  EXPECT_EQ(r->at("count").data<int64_t>()[0], kMissingInt64);
+  EXPECT_EQ(r->at("count").data<int64_t>()[1], 3);
+  s.inputs[0].nullable = false;
+  EXPECT_FALSE(DecodeJsonRequest(R"({"name":[null],"count":[1]})", s, {}).ok());
 }
 
 struct ErrorCase {
@@ -95,6 +108,7 @@ INSTANTIATE_TEST_SUITE_P(
                     ErrorCase{R"({"fare":[[1],[2,3]],"sex":[["a"],["b"]]})", StatusCode::kInvalidArgument, "ragged"},
                     ErrorCase{R"({"fare":[[1],5],"sex":[["a"],["b"]]})", StatusCode::kInvalidArgument, "ragged"},
                     ErrorCase{R"({"fare":[[1,2]],"sex":[["a"]]})", StatusCode::kInvalidArgument, "declared shape [-1,1]"},
+                    ErrorCase{R"({"fare":[1,2],"sex":"m"})", StatusCode::kInvalidArgument, "different numbers of rows"},
                     ErrorCase{R"({"fare":{"a":1},"sex":"m"})", StatusCode::kInvalidArgument, "not an object"},
                     ErrorCase{R"({"fare":[[[[[[1]]]]]],"sex":"m"})", StatusCode::kInvalidArgument, "nested deeper"},
                     ErrorCase{R"({"fare":[1,2,3,4,5,6,7,8,9,10,11],"sex":"m"})", StatusCode::kResourceExhausted,
@@ -102,7 +116,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(JsonDecodeTest, IntegerInputsRejectFractionsAndOverflow) {
   Signature s;
-  s.inputs.push_back({"n", DType::kInt32, {-1}, true, {}, {}});
+  s.inputs.push_back({"n", DType::kInt32, {-1}, true, {}, false, {}});
   EXPECT_TRUE(DecodeJsonRequest(R"({"n":[1,2.0]})", s, {}).ok());
   EXPECT_FALSE(DecodeJsonRequest(R"({"n":[1.5]})", s, {}).ok());
   EXPECT_FALSE(DecodeJsonRequest(R"({"n":[4294967296]})", s, {}).ok());
@@ -121,8 +135,8 @@ TEST(JsonEncodeTest, DropsSizeOneDimsAndKeepsSignatureOrder) {
 
 TEST(JsonEncodeTest, EscapesStringsAndNullsNonFinite) {
   Signature s;
-  s.outputs.push_back({"s", DType::kString, {-1}, true, {}, {}});
-  s.outputs.push_back({"f", DType::kFloat64, {-1}, true, {}, {}});
+  s.outputs.push_back({"s", DType::kString, {-1}, true, {}, false, {}});
+  s.outputs.push_back({"f", DType::kFloat64, {-1}, true, {}, false, {}});
   TensorMap outputs;
   outputs["s"] = Tensor::FromVector<std::string>({2}, {"a\"b", "line\n\x01"});
   outputs["f"] = Tensor::FromVector<double>({2}, {NAN, 1.5});
@@ -131,7 +145,7 @@ TEST(JsonEncodeTest, EscapesStringsAndNullsNonFinite) {
 
 TEST(JsonEncodeTest, HtmlEscapesValues) {
   Signature s;
-  s.outputs.push_back({"label", DType::kString, {-1}, true, {}, {}});
+  s.outputs.push_back({"label", DType::kString, {-1}, true, {}, false, {}});
   TensorMap outputs;
   outputs["label"] = Tensor::FromVector<std::string>({1}, {"<script>"});
   std::string html = EncodeHtmlResponse(outputs, s);
