@@ -478,26 +478,26 @@ def build_mlp(out: Path, written: list) -> dict:
 
 
 def unsupported_ops_model() -> onnx.ModelProto:
-    """A valid model whose three ops we do not implement (two standard, one custom domain)."""
+    """A valid model mixing a supported op (Relu) with three custom-domain ops no runtime has,
+    so the load error must name all three at once."""
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 3])
-    boxes = helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 4, 4])
-    scores = helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 1, 4])
-    frobnicated = helper.make_tensor_value_info("frobnicated", TensorProto.FLOAT, [])
-    selected = helper.make_tensor_value_info("selected_indices", TensorProto.INT64, [None, 3])
+    out = helper.make_tensor_value_info("quuxed", TensorProto.FLOAT, [3, 3])
     nodes = [
-        helper.make_node("Det", ["x"], ["det"], name="det"),
-        helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["selected_indices"], name="nms"),
-        helper.make_node("Frobnicate", ["det"], ["frobnicated"], name="frobnicate",
+        helper.make_node("Relu", ["x"], ["relu"], name="relu"),
+        helper.make_node("Frobnicate", ["relu"], ["frobnicated"], name="frobnicate", domain="com.example"),
+        helper.make_node("Transmogrify", ["frobnicated"], ["transmogrified"], name="transmogrify",
                          domain="com.example"),
+        helper.make_node("Quux", ["transmogrified"], ["quuxed"], name="quux", domain="org.acme"),
     ]
-    graph = helper.make_graph(nodes, "unsupported_ops", [x, boxes, scores], [frobnicated, selected])
+    graph = helper.make_graph(nodes, "unsupported_ops", [x], [out])
     model = helper.make_model(
         graph,
-        opset_imports=[helper.make_opsetid("", 15), helper.make_opsetid("com.example", 1)],
+        opset_imports=[helper.make_opsetid("", 15), helper.make_opsetid("com.example", 1),
+                       helper.make_opsetid("org.acme", 1)],
         producer_name="generate_fixtures.py",
     )
     model.ir_version = 8
-    # The checker accepts ops of an unregistered domain; it validates Det and NMS.
+    # The checker accepts ops of unregistered domains.
     onnx.checker.check_model(model)
     return model
 
@@ -643,8 +643,8 @@ def write_readme(out: Path, results: dict, written: list) -> None:
         "Every loader must reject these with an error, never a crash.",
         "",
         "- `broken/truncated.onnx`: the first half of the bytes of `titanic/titanic.onnx`.",
-        "- `broken/unsupported_ops.onnx`: a valid model (onnx.checker passes) using `Det`, "
-        "`NonMaxSuppression` and the custom-domain op `com.example.Frobnicate`; the load error "
+        "- `broken/unsupported_ops.onnx`: a valid model (onnx.checker passes) using Relu and the "
+        "custom-domain ops `com.example.Frobnicate`, `com.example.Transmogrify` and `org.acme.Quux`; the load error "
         "must name all three.",
         *["  " + line for line in signature_md(d["broken"])],
         "- `broken/not_a_model.onnx`: a text file.",

@@ -9,5 +9,6 @@ namespace mlserving::cli {
 void AddServeCommand(CLI::App& app, int* exit_code);
 void AddDescribeCommand(CLI::App& app, int* exit_code);
 void AddPredictCommand(CLI::App& app, int* exit_code);
+void AddBenchCommand(CLI::App& app, int* exit_code);
 
 }  // namespace mlserving::cli

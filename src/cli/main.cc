@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   mlserving::cli::AddServeCommand(app, &exit_code);
   mlserving::cli::AddDescribeCommand(app, &exit_code);
   mlserving::cli::AddPredictCommand(app, &exit_code);
+  mlserving::cli::AddBenchCommand(app, &exit_code);
   app.parse_complete_callback([&] { mlserving::InitLogging(log_level, log_json); });
   CLI11_PARSE(app, argc, argv);
   return exit_code;

@@ -10,6 +10,15 @@ Result<std::unique_ptr<GraphEvaluator>> GraphEvaluator::Create(ir::Graph graph,
   std::set<std::string> unsupported;
   std::vector<std::string> invalid;
   for (const ir::Node& node : graph.nodes()) {
+    std::vector<ir::ValueId>& implicit = evaluator->implicit_inputs_.emplace_back();
+    for (const std::string& name : ir::ImplicitInputs(node)) {
+      std::optional<ir::ValueId> id = graph.FindValue(name);
+      if (!id) {
+        invalid.push_back(node.Describe() + ": a subgraph reads '" + name + "', which this graph does not define");
+        continue;
+      }
+      implicit.push_back(*id);
+    }
     const kernels::KernelFactory* factory = registry.Find(node.domain, node.op_type);
     if (factory == nullptr) {
       unsupported.insert(node.domain.empty() ? node.op_type : node.domain + "." + node.op_type);
@@ -50,6 +59,7 @@ Result<std::unique_ptr<GraphEvaluator>> GraphEvaluator::Create(ir::Graph graph,
     for (ir::ValueId in : nodes[n].inputs) {
       if (in != ir::kNoValue) last_use[static_cast<size_t>(in)] = static_cast<int>(n);
     }
+    for (ir::ValueId in : evaluator->implicit_inputs_[n]) last_use[static_cast<size_t>(in)] = static_cast<int>(n);
   }
   for (ir::ValueId out : graph.outputs()) last_use[static_cast<size_t>(out)] = -1;
   evaluator->release_after_.resize(nodes.size());
@@ -62,52 +72,83 @@ Result<std::unique_ptr<GraphEvaluator>> GraphEvaluator::Create(ir::Graph graph,
   return evaluator;
 }
 
-Result<std::vector<Tensor>> GraphEvaluator::Run(const std::vector<Tensor>& inputs,
-                                                const EvaluationContext& ctx) const {
+Result<std::vector<Tensor>> GraphEvaluator::Run(const std::vector<Tensor>& inputs, const EvaluationContext& ctx) const {
   return RunWithScope(inputs, {}, ctx);
 }
 
 Result<std::vector<Tensor>> GraphEvaluator::RunWithScope(const std::vector<Tensor>& inputs,
                                                          const std::vector<std::pair<ir::ValueId, Tensor>>& scope,
                                                          const EvaluationContext& ctx) const {
+  std::vector<std::pair<ir::ValueId, Value>> scope_values(scope.begin(), scope.end());
+  ASSIGN_OR_RETURN(std::vector<Value> values,
+                   RunValues(std::vector<Value>(inputs.begin(), inputs.end()), scope_values, ctx));
+  std::vector<Tensor> outputs;
+  outputs.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const std::string& name = graph_.value(graph_.outputs()[i]).name;
+    if (values[i].is_sequence()) {
+      return InvalidArgument("graph output '" + name + "' is a sequence; this interface returns tensors only");
+    }
+    if (values[i].is_none()) {
+      return InvalidArgument("graph output '" + name + "' is empty (an optional without a value)");
+    }
+    outputs.push_back(values[i].tensor());
+  }
+  return outputs;
+}
+
+Result<std::vector<Value>> GraphEvaluator::RunValues(std::vector<Value> inputs,
+                                                     const std::vector<std::pair<ir::ValueId, Value>>& scope,
+                                                     const EvaluationContext& ctx) const {
   if (inputs.size() != graph_.inputs().size()) {
     return InvalidArgument("expected " + std::to_string(graph_.inputs().size()) + " inputs, got " +
                            std::to_string(inputs.size()));
   }
-  std::vector<Tensor> values(graph_.num_values());
+  std::vector<Value> values(graph_.num_values());
   for (size_t v = 0; v < values.size(); ++v) {
     const ir::Value& value = graph_.value(static_cast<ir::ValueId>(v));
     if (value.constant) values[v] = *value.constant;
   }
-  for (const auto& [id, tensor] : scope) values[static_cast<size_t>(id)] = tensor;
-  for (size_t i = 0; i < inputs.size(); ++i) values[static_cast<size_t>(graph_.inputs()[i])] = inputs[i];
+  for (const auto& [id, value] : scope) {
+    if (id < 0 || static_cast<size_t>(id) >= values.size()) return Internal("scope value id out of range");
+    values[static_cast<size_t>(id)] = value;
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) values[static_cast<size_t>(graph_.inputs()[i])] = std::move(inputs[i]);
 
   const auto& nodes = graph_.nodes();
   kernels::KernelContext kctx;
   kctx.max_tensor_elements = ctx.max_tensor_elements;
+  kctx.evaluation = &ctx;
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (ctx.Expired()) return DeadlineExceeded("the evaluation ran past the request timeout");
     const ir::Node& node = nodes[n];
     kctx.inputs.clear();
+    kctx.sequence_inputs.clear();
     for (ir::ValueId in : node.inputs) {
-      const Tensor* t = in == ir::kNoValue ? nullptr : &values[static_cast<size_t>(in)];
-      kctx.inputs.push_back(t != nullptr && t->defined() ? t : nullptr);
+      const Value* v = in == ir::kNoValue ? nullptr : &values[static_cast<size_t>(in)];
+      kctx.inputs.push_back(v != nullptr ? v->tensor_if() : nullptr);
+      kctx.sequence_inputs.push_back(v != nullptr ? v->sequence_if() : nullptr);
     }
+    kctx.implicit_inputs.clear();
+    for (ir::ValueId in : implicit_inputs_[n]) kctx.implicit_inputs.push_back(&values[static_cast<size_t>(in)]);
     kctx.outputs.assign(node.outputs.size(), Tensor());
+    kctx.sequence_outputs.assign(node.outputs.size(), std::nullopt);
     Status status = kernels_[n]->Compute(kctx);
     if (!status.ok()) return status.WithContext(node.Describe());
     for (size_t o = 0; o < node.outputs.size(); ++o) {
-      if (node.outputs[o] != ir::kNoValue) values[static_cast<size_t>(node.outputs[o])] = std::move(kctx.outputs[o]);
+      if (node.outputs[o] == ir::kNoValue) continue;
+      Value& out = values[static_cast<size_t>(node.outputs[o])];
+      if (o < kctx.sequence_outputs.size() && kctx.sequence_outputs[o]) {
+        out = std::move(*kctx.sequence_outputs[o]);
+      } else {
+        out = o < kctx.outputs.size() ? std::move(kctx.outputs[o]) : Tensor();
+      }
     }
-    for (ir::ValueId v : release_after_[n]) values[static_cast<size_t>(v)] = Tensor();
+    for (ir::ValueId v : release_after_[n]) values[static_cast<size_t>(v)] = Value();
   }
-  std::vector<Tensor> outputs;
+  std::vector<Value> outputs;
   outputs.reserve(graph_.outputs().size());
-  for (ir::ValueId out : graph_.outputs()) {
-    const Tensor& t = values[static_cast<size_t>(out)];
-    if (!t.defined()) return Internal("graph output '" + graph_.value(out).name + "' was not computed");
-    outputs.push_back(t);
-  }
+  for (ir::ValueId out : graph_.outputs()) outputs.push_back(values[static_cast<size_t>(out)]);
   return outputs;
 }
 

@@ -1,6 +1,7 @@
 #include "ir/graph.h"
 
 #include <deque>
+#include <set>
 
 namespace mlserving::ir {
 
@@ -83,7 +84,16 @@ Status Graph::SortTopologically(const std::vector<std::string>& outer_scope) {
   std::vector<int> pending(nodes_.size(), 0);
   std::vector<std::vector<int>> consumers(nodes_.size());
   for (size_t n = 0; n < nodes_.size(); ++n) {
-    for (ValueId in : nodes_[n].inputs) {
+    std::vector<ValueId> reads = nodes_[n].inputs;
+    for (const std::string& name : ImplicitInputs(nodes_[n])) {
+      std::optional<ValueId> id = FindValue(name);
+      if (!id) {
+        return InvalidArgument(nodes_[n].Describe() + " has a subgraph that reads '" + name +
+                               "', which is not defined in any enclosing graph");
+      }
+      reads.push_back(*id);
+    }
+    for (ValueId in : reads) {
       if (in == kNoValue || available[static_cast<size_t>(in)]) continue;
       int p = producer[static_cast<size_t>(in)];
       if (p < 0) {
@@ -111,6 +121,47 @@ Status Graph::SortTopologically(const std::vector<std::string>& outer_scope) {
   if (sorted.size() != nodes_.size()) return InvalidArgument("the graph has a cycle");
   nodes_ = std::move(sorted);
   return Status::Ok();
+}
+
+std::vector<std::string> OuterScopeReads(const Graph& graph) {
+  std::vector<bool> local(graph.num_values(), false);
+  for (ValueId id : graph.inputs()) local[static_cast<size_t>(id)] = true;
+  for (size_t v = 0; v < graph.num_values(); ++v) {
+    if (graph.value(static_cast<ValueId>(v)).constant) local[v] = true;
+  }
+  for (const Node& node : graph.nodes()) {
+    for (ValueId out : node.outputs) {
+      if (out != kNoValue) local[static_cast<size_t>(out)] = true;
+    }
+  }
+  std::set<std::string> reads;
+  auto read = [&](ValueId id) {
+    if (id != kNoValue && !local[static_cast<size_t>(id)]) reads.insert(graph.value(id).name);
+  };
+  for (const Node& node : graph.nodes()) {
+    for (ValueId in : node.inputs) read(in);
+    for (const std::string& name : ImplicitInputs(node)) {
+      std::optional<ValueId> id = graph.FindValue(name);
+      if (!id || !local[static_cast<size_t>(*id)]) reads.insert(name);
+    }
+  }
+  for (ValueId out : graph.outputs()) read(out);
+  return {reads.begin(), reads.end()};
+}
+
+std::vector<std::string> ImplicitInputs(const Node& node) {
+  std::set<std::string> names;
+  for (const auto& [key, attribute] : node.attributes) {
+    if (attribute.g) {
+      for (std::string& name : OuterScopeReads(*attribute.g)) names.insert(std::move(name));
+    }
+    for (const auto& g : attribute.graphs) {
+      if (g) {
+        for (std::string& name : OuterScopeReads(*g)) names.insert(std::move(name));
+      }
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 }  // namespace mlserving::ir

@@ -12,9 +12,10 @@
 
 namespace mlserving::ir {
 
-/// What kind of thing a value carries. Sequences and maps exist for ONNX-ML outputs
-/// (ZipMap's sequence of maps is carried at run time as a [batch, classes] tensor).
-enum class ValueKind { kTensor, kSequence, kMap, kSequenceOfMaps, kOptional };
+/// What kind of thing a value carries. Maps exist for ONNX-ML outputs (ZipMap's sequence of
+/// maps is carried at run time as a [batch, classes] tensor). Sequences of tensors and optionals
+/// are carried as such (see tensor/value.h); for them `dtype`/`shape` describe the elements.
+enum class ValueKind { kTensor, kSequence, kMap, kSequenceOfMaps, kOptional, kOptionalSequence };
 
 /// Static type of a value: dtype and (possibly partial) shape. `shape` is meaningful only when
 /// `has_shape`; -1 marks an unknown dim.
@@ -78,9 +79,10 @@ class Graph {
   std::vector<ValueId>& outputs() { return outputs_; }
   const std::vector<ValueId>& outputs() const { return outputs_; }
 
-  /// Orders nodes so each runs after the producers of its inputs. Fails on a cycle or on a
-  /// value that is consumed but never produced (naming it). `outer_scope` lists values a
-  /// subgraph may read from its enclosing graphs.
+  /// Orders nodes so each runs after the producers of its inputs, including the implicit inputs
+  /// its subgraphs read (ImplicitInputs). Fails on a cycle or on a value that is consumed but
+  /// never produced (naming it). `outer_scope` lists values a subgraph may read from its
+  /// enclosing graphs.
   Status SortTopologically(const std::vector<std::string>& outer_scope = {});
   /// Index of the node producing each value (-1 for inputs/constants/outer-scope values).
   std::vector<int> ProducerIndex() const;
@@ -92,5 +94,15 @@ class Graph {
   std::vector<ValueId> inputs_;
   std::vector<ValueId> outputs_;
 };
+
+/// The names `graph` reads from its enclosing scopes: values consumed by its nodes (or by their
+/// subgraphs, recursively) or listed as its outputs that are neither its inputs, its constants
+/// nor produced by its nodes. Sorted, unique.
+std::vector<std::string> OuterScopeReads(const Graph& graph);
+
+/// The names the subgraph attributes of `node` (If branches, Loop/Scan bodies, …) read from the
+/// graph that holds `node`: the union of their OuterScopeReads, sorted, unique. Empty for nodes
+/// without subgraphs. The engine hands these values to the kernel as implicit inputs.
+std::vector<std::string> ImplicitInputs(const Node& node);
 
 }  // namespace mlserving::ir

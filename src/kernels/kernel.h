@@ -2,25 +2,72 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/result.h"
 #include "ir/graph.h"
 #include "tensor/tensor.h"
+#include "tensor/value.h"
+
+namespace mlserving {
+struct EvaluationContext;  // runtime/evaluator.h; kernels only pass it on to nested graphs
+}  // namespace mlserving
 
 namespace mlserving::kernels {
 
-/// The tensors of one kernel invocation. `inputs[i]` is null for an omitted optional input.
-/// The kernel must assign every entry of `outputs` (one per node output).
+/// The values of one kernel invocation.
+///
+/// Tensors (every kernel): `inputs[i]` points to input i when it is a tensor, and is null for an
+/// omitted optional input, an empty optional, or a sequence. The kernel must assign every entry
+/// of `outputs` (one per node output) that it produces as a tensor.
+///
+/// Sequences and optionals (the kernels that take them; tensor kernels ignore these fields):
+/// - `sequence_inputs` is empty or parallel to `inputs`: entry i points to input i when it is
+///   a sequence, else null. An input is "none" (omitted, or an empty optional) when both
+///   `inputs[i]` and `sequence_inputs[i]` are null.
+/// - `sequence_outputs` is empty or parallel to `outputs`: a kernel producing a sequence as
+///   output o assigns `sequence_outputs[o]` (see SetSequenceOutput) and leaves `outputs[o]`
+///   undefined. An output left with neither is "none" (an empty optional).
+/// - `implicit_inputs` holds the values of the enclosing graph that the node's subgraphs read
+///   (If, Loop, Scan, SequenceMap), in the order of ir::ImplicitInputs(node); null entries are
+///   none. Empty for nodes without subgraphs.
+/// - `evaluation` is the per-call context of the enclosing graph run (deadline, limits), for
+///   kernels that run subgraphs; null when a kernel is called outside an engine run.
 struct KernelContext {
   std::vector<const Tensor*> inputs;
   std::vector<Tensor> outputs;
+  std::vector<const TensorSequence*> sequence_inputs;
+  std::vector<std::optional<TensorSequence>> sequence_outputs;
+  std::vector<const Value*> implicit_inputs;
+  const EvaluationContext* evaluation = nullptr;
   /// The most elements one output may hold; kernels allocate through Allocate() to honour it.
   int64_t max_tensor_elements = INT64_MAX;
 
   size_t num_inputs() const { return inputs.size(); }
   /// Null when absent or out of range.
   const Tensor* input(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
+  /// Null when input i is not a sequence (or out of range).
+  const TensorSequence* sequence_input(size_t i) const {
+    return i < sequence_inputs.size() ? sequence_inputs[i] : nullptr;
+  }
+  /// Input i as a Value: a tensor, a sequence, or none.
+  Value input_value(size_t i) const {
+    if (const Tensor* t = input(i)) return *t;
+    if (const TensorSequence* s = sequence_input(i)) return *s;
+    return Value();
+  }
+  /// Stores `sequence` as output i (sizing `sequence_outputs` as needed).
+  void SetSequenceOutput(size_t i, TensorSequence sequence) {
+    if (sequence_outputs.size() <= i) sequence_outputs.resize(i + 1);
+    sequence_outputs[i] = std::move(sequence);
+  }
+  /// Stores `value` as output i, whatever its kind (none leaves the output unassigned).
+  void SetOutputValue(size_t i, const Value& value) {
+    if (outputs.size() <= i) outputs.resize(i + 1);
+    if (const Tensor* t = value.tensor_if()) outputs[i] = *t;
+    if (const TensorSequence* s = value.sequence_if()) SetSequenceOutput(i, *s);
+  }
   Result<Tensor> Allocate(DType dtype, Shape shape) const {
     return Tensor::Allocate(dtype, std::move(shape), max_tensor_elements);
   }

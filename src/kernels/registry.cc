@@ -19,13 +19,4 @@ std::vector<std::pair<std::string, std::string>> KernelRegistry::Ops() const {
   return ops;
 }
 
-const KernelRegistry& KernelRegistry::Default() {
-  static const KernelRegistry registry = [] {
-    KernelRegistry r;
-    RegisterReferenceKernels(r);
-    return r;
-  }();
-  return registry;
-}
-
 }  // namespace mlserving::kernels

@@ -22,14 +22,17 @@ class KernelRegistry {
   const KernelFactory* Find(const std::string& domain, const std::string& op_type) const;
   std::vector<std::pair<std::string, std::string>> Ops() const;
 
-  /// The registry with every backend's kernels, built once.
+  /// The registry with every backend's kernels, built once. Defined in the engine module
+  /// (engine/default_registry.cc) because it includes the control-flow kernels, which run
+  /// nested graphs: link mlserving_engine to use it.
   static const KernelRegistry& Default();
 
  private:
   std::map<std::pair<std::string, std::string>, KernelFactory> factories_;
 };
 
-/// The reference kernels: every op of ir/ops.def, straightforward and always correct.
+/// The reference kernels: every op of ir/ops.def, straightforward and always correct, except the
+/// ones that run subgraphs (If, Loop, Scan, SequenceMap: engine::RegisterControlFlowKernels).
 void RegisterReferenceKernels(KernelRegistry& registry);
 
 }  // namespace mlserving::kernels

@@ -26,6 +26,12 @@ struct TensorSpec {
   bool nullable = false;
   /// Optional image layout ("NHWC", "NCHW", "HWC", "CHW") when the tensor is an image.
   std::string image_layout;
+  /// True for an ONNX sequence of tensors: `dtype` is the element type and `shape` the
+  /// elements' shape. Only Evaluator::EvaluateValues() takes or returns sequences.
+  bool sequence = false;
+  /// True for an ONNX optional (of a tensor, or of a sequence when `sequence`): the value may
+  /// be none. Only Evaluator::EvaluateValues() takes or returns empty optionals.
+  bool optional = false;
 };
 
 /// What a model takes and returns.

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,7 +19,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/thread_pool.h"
 #include "server/http_session.h"
@@ -197,7 +197,8 @@ int HttpServer::Run() {
     s.signals.emplace(s.acceptor->get_executor(), SIGINT, SIGTERM);
     s.signals->async_wait([&s](error_code ec, int signal_number) {
       if (ec) return;
-      spdlog::info("{}", Dump({{"event", "signal"}, {"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"},
+      spdlog::info("{}", Dump({{"event", "signal"},
+                               {"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"},
                                {"action", "draining; send it again to exit at once"}}));
       {
         std::lock_guard<std::mutex> run_lock(s.run_mutex);
@@ -261,10 +262,11 @@ void HttpServer::Stop() {
   s.workers.reset();
   s.signals.reset();
   s.state = Impl::State::kStopped;
-  spdlog::info("{}", Dump({{"event", "shutdown"},
-                           {"phase", "stopped"},
-                           {"drained", drained},
-                           {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count()}}));
+  spdlog::info("{}",
+               Dump({{"event", "shutdown"},
+                     {"phase", "stopped"},
+                     {"drained", drained},
+                     {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count()}}));
   {
     std::lock_guard<std::mutex> run_lock(s.run_mutex);
     s.stopped = true;

@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "core/status.h"
-#include "serving/model_loader.h"
 #include "server/server_options.h"
+#include "serving/model_loader.h"
 
 namespace mlserving::server {
 
@@ -39,8 +39,8 @@ class HttpServer {
   const serving::LoadedModel& model() const;
 
   /// Blocks until SIGINT or SIGTERM arrives (then drains as Stop() does) or Stop() completes
-  /// on another thread. Returns the process exit code: 0 after a clean shutdown, 1 when the
-  /// server was not started.
+  /// on another thread. A second signal during the drain ends the process at once (_Exit(1)).
+  /// Returns the process exit code: 0 after a shutdown, 1 when the server was not started.
   int Run();
 
   /// Drains and stops (see the class comment); returns when every thread has been joined.

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,7 +19,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "server/doubling_evaluator_for_test.h"
@@ -226,8 +226,10 @@ TEST(HttpServerTest, ExpectContinueIsHonoured) {
   TestServer server;
   Client client(server.port());
   const std::string body = R"({"x": [5, 6]})";
-  client.WriteRaw("POST /eval HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: application/json\r\n"
-                  "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  client.WriteRaw(
+      "POST /eval HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
   EXPECT_EQ(client.Receive().status, 100);
   client.WriteRaw(body);
   Reply reply = client.Receive();
@@ -309,9 +311,11 @@ TEST(HttpServerTest, MetricsCountRequests) {
   Fetch(server.port(), http::verb::get, "/random/path/1");
   Fetch(server.port(), http::verb::get, "/random/path/2");
   const std::string text = Fetch(server.port(), http::verb::get, "/metrics").body;
-  EXPECT_NE(text.find("mlserving_requests_total{route=\"/eval\",method=\"POST\",status=\"200\"} 3\n"), std::string::npos)
+  EXPECT_NE(text.find("mlserving_requests_total{route=\"/eval\",method=\"POST\",status=\"200\"} 3\n"),
+            std::string::npos)
       << text;
-  EXPECT_NE(text.find("mlserving_requests_total{route=\"other\",method=\"GET\",status=\"404\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("mlserving_requests_total{route=\"other\",method=\"GET\",status=\"404\"} 2\n"),
+            std::string::npos);
   EXPECT_NE(text.find("mlserving_request_duration_seconds_count{route=\"/eval\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("mlserving_rows_evaluated_total 6\n"), std::string::npos);
   EXPECT_NE(text.find("mlserving_model_load_seconds 0.25\n"), std::string::npos);
@@ -344,9 +348,8 @@ TEST(HttpServerTest, FullQueueIs503) {
   TestServer server(options, 300ms);
   std::vector<std::future<Reply>> replies;
   for (int i = 0; i < 5; ++i) {
-    replies.push_back(std::async(std::launch::async, [&server] {
-      return Fetch(server.port(), http::verb::post, "/eval", R"({"x": [1, 2]})");
-    }));
+    replies.push_back(std::async(
+        std::launch::async, [&server] { return Fetch(server.port(), http::verb::post, "/eval", R"({"x": [1, 2]})"); }));
   }
   int ok = 0;
   int overloaded = 0;
@@ -369,9 +372,8 @@ TEST(HttpServerTest, StopDrainsInFlightRequests) {
   Client watcher(server.port());  // a connection opened before shutdown
   ASSERT_EQ(watcher.Send(http::verb::get, "/health/ready").status, 200);
 
-  auto slow = std::async(std::launch::async, [&server] {
-    return Fetch(server.port(), http::verb::post, "/eval", R"({"x": [1, 2]})");
-  });
+  auto slow = std::async(std::launch::async,
+                         [&server] { return Fetch(server.port(), http::verb::post, "/eval", R"({"x": [1, 2]})"); });
   std::this_thread::sleep_for(100ms);  // the evaluation is under way
   const auto begin = std::chrono::steady_clock::now();
   auto stopped = std::async(std::launch::async, [&server] { server.server().Stop(); });

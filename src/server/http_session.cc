@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/http_message.h"
 
@@ -93,11 +93,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(header[http::field::expect], "100-continue") && !parser_->is_done()) {
       // The client waits for this before sending the body (curl does for large bodies).
       auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, header.version());
-      http::async_write(stream_, *interim,
-                        [self = shared_from_this(), interim](beast::error_code write_ec, size_t) {
-                          if (write_ec) return self->Close();
-                          self->ReadBody();
-                        });
+      http::async_write(stream_, *interim, [self = shared_from_this(), interim](beast::error_code write_ec, size_t) {
+        if (write_ec) return self->Close();
+        self->ReadBody();
+      });
       return;
     }
     ReadBody();
@@ -193,9 +192,9 @@ class Session : public std::enable_shared_from_this<Session> {
                 [self, response = std::move(response)]() mutable { self->Send(std::move(response)); });
     };
     if (!context_.workers.Submit(std::move(task), context_.options.max_queued_requests)) {
-      HttpResponse response = ErrorResponse(
-          503, "the server is overloaded (" + std::to_string(context_.options.max_queued_requests) +
-                   " requests are waiting); retry later or add replicas");
+      HttpResponse response =
+          ErrorResponse(503, "the server is overloaded (" + std::to_string(context_.options.max_queued_requests) +
+                                 " requests are waiting); retry later or add replicas");
       response.headers.emplace_back("Retry-After", "1");
       Send(std::move(response));
     }
@@ -247,10 +246,14 @@ class Session : public std::enable_shared_from_this<Session> {
     context_.metrics.DecrementInFlight();
     const double seconds = std::chrono::duration<double>(Clock::now() - received_).count();
     context_.metrics.RecordRequest(route_label_, method_label_, status_, seconds);
-    nlohmann::json line = {{"event", "request"},       {"method", method_label_},
-                           {"target", target_},        {"status", status_},
-                           {"latency_ms", std::round(seconds * 1e6) / 1e3}, {"bytes_in", bytes_in_},
-                           {"bytes_out", bytes_out_},  {"remote", remote_}};
+    nlohmann::json line = {{"event", "request"},
+                           {"method", method_label_},
+                           {"target", target_},
+                           {"status", status_},
+                           {"latency_ms", std::round(seconds * 1e6) / 1e3},
+                           {"bytes_in", bytes_in_},
+                           {"bytes_out", bytes_out_},
+                           {"remote", remote_}};
     spdlog::info("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     bytes_in_ = 0;
   }

@@ -19,7 +19,7 @@ class Metrics {
  public:
   /// Upper bounds of the request-duration histogram buckets, in seconds (+Inf is implicit).
   static constexpr std::array<double, 14> kDurationBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                              0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+                                                              0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
   /// `format`, `path` and `load_seconds` describe the served model (mlserving_model_info and
   /// mlserving_model_load_seconds).

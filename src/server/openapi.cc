@@ -41,9 +41,9 @@ std::string Describe(const TensorSpec& spec) {
 /// One input: the declared nesting, or (single instance) a flat row or a bare value that the
 /// server reshapes to the declared shape when the element count allows.
 json InputSchema(const TensorSpec& spec) {
-  const std::string description =
-      Describe(spec) + "; a lower-rank value is reshaped to this shape when its element count allows "
-                       "(a bare value is a batch of one)";
+  const std::string description = Describe(spec) +
+                                  "; a lower-rank value is reshaped to this shape when its element count allows "
+                                  "(a bare value is a batch of one)";
   if (spec.shape.empty()) {
     json schema = ElementSchema(spec.dtype);
     schema["description"] = Describe(spec);
@@ -102,7 +102,8 @@ json EvalRequestSchema(const Signature& signature) {
     column_properties[input.name] = InputSchema(input);
     column_required.push_back(input.name);
   }
-  json column_value = {{"oneOf", {NestedArraySchema(columned->dtype, Shape{kDynamicDim}), ElementSchema(columned->dtype)}}};
+  json column_value = {
+      {"oneOf", {NestedArraySchema(columned->dtype, Shape{kDynamicDim}), ElementSchema(columned->dtype)}}};
   for (const std::string& column : columned->columns) {
     column_properties[column] = column_value;
     column_properties[column]["description"] = "column '" + column + "' of input '" + columned->name + "'";
@@ -165,8 +166,8 @@ json BuildOpenApi(const Signature& signature, const std::string& summary) {
 
   json paths = {
       {"/eval", std::move(eval)},
-      {"/describe", Get("The model's inputs and outputs", {{"200", {{"description", "the signature"},
-                                                                    {"content", JsonContent("Describe")}}}})},
+      {"/describe", Get("The model's inputs and outputs",
+                        {{"200", {{"description", "the signature"}, {"content", JsonContent("Describe")}}}})},
       {"/health/live", Get("Liveness: the process answers", {{"200", {{"description", "live"}}}})},
       {"/health/ready", Get("Readiness: the model is loaded and the server is not shutting down",
                             {{"200", {{"description", "ready"}}}, {"503", {{"description", "not ready"}}}})},
@@ -178,7 +179,8 @@ json BuildOpenApi(const Signature& signature, const std::string& summary) {
   json schemas = {
       {"EvalRequest", EvalRequestSchema(signature)},
       {"EvalResponse", EvalResponseSchema(signature)},
-      {"Describe", {{"type", "object"}, {"properties", {{"inputs", TensorSpecListSchema()}, {"outputs", TensorSpecListSchema()}}}}},
+      {"Describe",
+       {{"type", "object"}, {"properties", {{"inputs", TensorSpecListSchema()}, {"outputs", TensorSpecListSchema()}}}}},
       {"Error",
        {{"type", "object"},
         {"required", {"status", "message"}},

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/codecs/json_evaluation.h"
 #include "server/codecs/json_tensor_codec.h"
 #include "server/content_negotiation.h"
 #include "server/openapi.h"
@@ -21,14 +22,6 @@ constexpr size_t kMaxQuoted = 200;
 std::string Quote(std::string_view text) {
   if (text.size() <= kMaxQuoted) return std::string(text);
   return std::string(text.substr(0, kMaxQuoted)) + "...";
-}
-
-/// The number of rows an answer holds: the first dim of the first output, 1 for a scalar.
-int64_t RowsOf(const TensorMap& outputs, const Signature& signature) {
-  if (signature.outputs.empty()) return 0;
-  auto it = outputs.find(signature.outputs.front().name);
-  if (it == outputs.end() || !it->second.defined()) return 0;
-  return it->second.rank() == 0 ? 1 : it->second.dim(0);
 }
 
 /// True when `body` starts like a JSON object: `curl -d '{...}'` sends JSON labelled as a form.
@@ -92,7 +85,8 @@ HttpResponse Router::Handle(const HttpRequest& request) const {
     const std::string allowed = AllowedMethods(path);
     if (allowed.empty()) {
       std::string routes;
-      for (const Route& r : routes_) routes.append(routes.empty() ? "" : ", ").append(r.method).append(" ").append(r.path);
+      for (const Route& r : routes_)
+        routes.append(routes.empty() ? "" : ", ").append(r.method).append(" ").append(r.path);
       return ErrorResponse(404, "no route for '" + Quote(path) + "'; the routes are " + routes);
     }
     HttpResponse response = ErrorResponse(
@@ -134,37 +128,26 @@ HttpResponse Router::HandleEval(const HttpRequest& request) const {
   Result<ResponseEncoding> response_encoding = NegotiateResponse(request.accept);
   if (!response_encoding.ok()) return ErrorResponse(406, response_encoding.status().message());
 
-  const Signature& signature = model_.evaluator->Describe();
   codecs::JsonLimits limits;
   limits.max_depth = options_.max_json_depth;
   limits.max_elements = options_.max_tensor_elements;
-  Result<TensorMap> inputs = codecs::DecodeJsonRequest(request.body, signature, limits);
-  if (!inputs.ok()) return ErrorResponse(inputs.status());
-
   EvaluationContext context;
   context.deadline = request.deadline;
   if (context.Expired()) {
-    return ErrorResponse(DeadlineExceeded("the request timed out before evaluation started; retry, or raise the "
-                                          "server's request timeout"));
+    return ErrorResponse(DeadlineExceeded(
+        "the request timed out before evaluation started; retry, or raise the server's request timeout"));
   }
-  Result<TensorMap> outputs = model_.evaluator->Evaluate(*inputs, context);
-  if (!outputs.ok()) return ErrorResponse(outputs.status());
-  for (const TensorSpec& spec : signature.outputs) {
-    auto it = outputs->find(spec.name);
-    if (it == outputs->end() || !it->second.defined()) {
-      return ErrorResponse(Internal("the model returned no value for its output '" + spec.name + "'"));
-    }
-  }
-  metrics_.AddRowsEvaluated(RowsOf(*outputs, signature));
+  const bool html = *response_encoding == ResponseEncoding::kHtml;
+  // The one decode -> evaluate -> encode path, shared with `mlserving predict`.
+  Result<codecs::JsonEvaluation> evaluation =
+      codecs::EvaluateJsonBody(*model_.evaluator, request.body, limits, context,
+                               html ? codecs::ResponseFormat::kHtml : codecs::ResponseFormat::kJson);
+  if (!evaluation.ok()) return ErrorResponse(evaluation.status());
+  metrics_.AddRowsEvaluated(evaluation->rows);
 
   HttpResponse response;
-  if (*response_encoding == ResponseEncoding::kHtml) {
-    response.content_type = kHtmlType;
-    response.body = codecs::EncodeHtmlResponse(*outputs, signature);
-  } else {
-    response.content_type = kJsonType;
-    response.body = codecs::EncodeJsonResponse(*outputs, signature);
-  }
+  response.content_type = html ? kHtmlType : kJsonType;
+  response.body = std::move(evaluation->body);
   return response;
 }
 

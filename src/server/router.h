@@ -5,10 +5,10 @@
 #include <string_view>
 #include <vector>
 
-#include "serving/model_loader.h"
 #include "server/http_message.h"
 #include "server/metrics.h"
 #include "server/server_options.h"
+#include "serving/model_loader.h"
 
 namespace mlserving::server {
 

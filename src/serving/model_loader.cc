@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "formats/onnx/onnx_model.h"
+#include "formats/pmml/pmml_model.h"
 
 namespace mlserving::serving {
 namespace {
@@ -17,8 +18,9 @@ struct FormatLoader {
 };
 
 /// The one explicit table of format loaders, tried in order.
-constexpr std::array<FormatLoader, 1> kFormatLoaders = {{
+constexpr std::array<FormatLoader, 2> kFormatLoaders = {{
     {"onnx", &formats::onnx::SniffOnnx, &formats::onnx::LoadOnnxFile},
+    {"pmml", &formats::pmml::SniffPmml, &formats::pmml::LoadPmmlFile},
 }};
 
 std::string ReadHead(const std::string& path) {

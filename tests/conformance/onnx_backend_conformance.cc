@@ -1,7 +1,8 @@
 // Runs the ONNX backend test suite (Debian's libonnx-testdata) through our engine.
 //
 // Every case is <suite>/<test>/model.onnx with test_data_set_0/input_<i>.pb and output_<i>.pb
-// (serialized TensorProtos, positional). Each case runs in a forked child so that a crashing
+// (serialized TensorProtos, positional; SequenceProtos and OptionalProtos for sequence- and
+// optional-typed graph inputs and outputs). Each case runs in a forked child so that a crashing
 // kernel is reported as a failure of that case instead of ending the run. Outputs are compared
 // with rtol 1e-3 / atol 1e-7 (exact for integers, bools and strings), as the ONNX runner does.
 //
@@ -110,6 +111,35 @@ std::string Compare(const Tensor& got, const Tensor& want) {
   return "";
 }
 
+/// Empty when equal (see Compare; sequences element by element, none only equals none).
+std::string CompareValues(const Value& got, const Value& want) {
+  if (got.is_none() || want.is_none()) {
+    return got.is_none() == want.is_none() ? "" : got.DebugString() + " != expected " + want.DebugString();
+  }
+  if (got.is_tensor() != want.is_tensor()) return got.DebugString() + " != expected " + want.DebugString();
+  if (got.is_tensor()) return Compare(got.tensor(), want.tensor());
+  const TensorSequence& g = got.sequence();
+  const TensorSequence& w = want.sequence();
+  if (g.size() != w.size()) return got.DebugString() + " != expected " + want.DebugString();
+  for (size_t i = 0; i < g.size(); ++i) {
+    std::string diff = Compare(g.tensors[i], w.tensors[i]);
+    if (!diff.empty()) return "sequence element " + std::to_string(i) + ": " + diff;
+  }
+  return "";
+}
+
+/// Reads a `.pb` file as the graph value `spec` describes: an OptionalProto for optionals, a
+/// SequenceProto for sequences, a TensorProto otherwise.
+Result<Value> ReadValueFile(const fs::path& file, const TensorSpec& spec) {
+  if (spec.optional) return formats::onnx::ReadOptionalProtoFile(file.string());
+  if (spec.sequence) {
+    ASSIGN_OR_RETURN(TensorSequence s, formats::onnx::ReadSequenceProtoFile(file.string()));
+    return Value(std::move(s));
+  }
+  ASSIGN_OR_RETURN(Tensor t, formats::onnx::ReadTensorProtoFile(file.string()));
+  return Value(std::move(t));
+}
+
 CaseResult RunCase(const fs::path& dir) {
   onnx::ModelProto model;
   if (!model.ParseFromString(ReadFile(dir / "model.onnx"))) return {Outcome::kFail, "model does not parse"};
@@ -125,25 +155,25 @@ CaseResult RunCase(const fs::path& dir) {
   const Signature& signature = (*evaluator)->Describe();
 
   fs::path data = dir / "test_data_set_0";
-  TensorMap inputs;
+  ValueMap inputs;
   for (size_t i = 0; i < signature.inputs.size(); ++i) {
     fs::path file = data / ("input_" + std::to_string(i) + ".pb");
     if (!fs::exists(file)) continue;  // omitted optional input
-    auto t = formats::onnx::ReadTensorProtoFile(file.string());
-    if (!t.ok()) return {Outcome::kFail, "input " + std::to_string(i) + " (not a plain tensor?): " + t.status().message()};
-    inputs[signature.inputs[i].name] = std::move(t).value();
+    auto v = ReadValueFile(file, signature.inputs[i]);
+    if (!v.ok()) return {Outcome::kFail, "input " + std::to_string(i) + ": " + v.status().message()};
+    inputs[signature.inputs[i].name] = std::move(v).value();
   }
   EvaluationContext ctx;
   ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  auto outputs = (*evaluator)->Evaluate(inputs, ctx);
+  auto outputs = (*evaluator)->EvaluateValues(inputs, ctx);
   if (!outputs.ok()) return {Outcome::kFail, "run: " + outputs.status().message()};
   for (size_t i = 0; i < signature.outputs.size(); ++i) {
     fs::path file = data / ("output_" + std::to_string(i) + ".pb");
-    auto want = formats::onnx::ReadTensorProtoFile(file.string());
-    if (!want.ok()) return {Outcome::kFail, "expected output " + std::to_string(i) + " is not a plain tensor (sequence/optional)"};
+    auto want = ReadValueFile(file, signature.outputs[i]);
+    if (!want.ok()) return {Outcome::kFail, "expected output " + std::to_string(i) + ": " + want.status().message()};
     auto it = outputs->find(signature.outputs[i].name);
     if (it == outputs->end()) return {Outcome::kFail, "output " + signature.outputs[i].name + " missing"};
-    std::string diff = Compare(it->second, *want);
+    std::string diff = CompareValues(it->second, *want);
     if (!diff.empty()) return {Outcome::kFail, "output '" + signature.outputs[i].name + "' " + diff};
   }
   return {Outcome::kPass, ""};

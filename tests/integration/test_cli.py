@@ -114,5 +114,30 @@ def test_predict_npy_not_a_npy_file(tmp_path):
 def test_help_lists_the_commands():
     p = run_cli("--help")
     assert p.returncode == 0
-    for command in ("serve", "describe", "predict"):
+    for command in ("serve", "describe", "predict", "bench"):
         assert command in p.stdout
+
+
+def test_bench_prints_latency_statistics():
+    p = run_cli("bench", model_path("mlp"), "--shape", "x=8,4", "--iterations", "20", "--warmup", "2",
+                "--threads", "2")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    stats = json.loads(p.stdout)
+    for key in ("median_ms", "p90_ms", "p99_ms", "iterations", "threads", "peak_rss_mb"):
+        assert key in stats, key
+    assert stats["iterations"] == 20 and stats["threads"] == 2
+    assert 0 < stats["median_ms"] <= stats["p90_ms"] <= stats["p99_ms"]
+    assert stats["peak_rss_mb"] > 0
+
+
+def test_bench_with_input_files():
+    x = FIXTURES / "mlp" / "inputs" / "x.npy"
+    p = run_cli("bench", model_path("mlp"), "--input", f"x={x}", "--iterations", "5")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert json.loads(p.stdout)["iterations"] == 5
+
+
+def test_bench_rejects_a_shape_that_contradicts_the_model():
+    p = run_cli("bench", model_path("mlp"), "--shape", "x=2,5", "--iterations", "5")
+    assert p.returncode == 1
+    assert "[-1,4]" in p.stderr

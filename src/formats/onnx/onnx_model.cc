@@ -25,12 +25,47 @@ class OnnxEvaluator : public Evaluator {
   std::string Summary() const override { return summary_; }
 
   Result<TensorMap> Evaluate(const TensorMap& inputs, const EvaluationContext& ctx) const override {
-    std::vector<Tensor> ordered;
+    ValueMap values;
+    for (const TensorSpec& spec : signature_.inputs) {
+      if (spec.sequence) {
+        return InvalidArgument("input '" + spec.name + "' is a sequence; this interface takes tensors only");
+      }
+    }
+    for (const auto& [name, tensor] : inputs) values.emplace(name, tensor);
+    ASSIGN_OR_RETURN(ValueMap outputs, EvaluateValues(values, ctx));
+    TensorMap result;
+    for (auto& [name, value] : outputs) {
+      if (value.is_sequence()) {
+        return InvalidArgument("output '" + name + "' is a sequence; this interface returns tensors only");
+      }
+      if (value.is_none()) return InvalidArgument("output '" + name + "' is empty (an optional without a value)");
+      result.emplace(name, value.tensor());
+    }
+    return result;
+  }
+
+  Result<ValueMap> EvaluateValues(const ValueMap& inputs, const EvaluationContext& ctx) const override {
+    std::vector<Value> ordered;
     ordered.reserve(signature_.inputs.size());
     for (const TensorSpec& spec : signature_.inputs) {
       auto it = inputs.find(spec.name);
-      if (it == inputs.end()) return InvalidArgument("missing input '" + spec.name + "'");
-      const Tensor& t = it->second;
+      if (it == inputs.end() || it->second.is_none()) {
+        if (!spec.optional) return InvalidArgument("missing input '" + spec.name + "'");
+        ordered.emplace_back();
+        continue;
+      }
+      const Value& value = it->second;
+      if (value.is_sequence()) {
+        if (!spec.sequence) return InvalidArgument("input '" + spec.name + "' must be a tensor, got a sequence");
+        if (!value.sequence().tensors.empty() && value.sequence().dtype != spec.dtype) {
+          return InvalidArgument("input '" + spec.name + "' must be a sequence of " + std::string(DTypeName(spec.dtype)) +
+                                 ", got " + value.DebugString());
+        }
+        ordered.push_back(value);
+        continue;
+      }
+      if (spec.sequence) return InvalidArgument("input '" + spec.name + "' must be a sequence, got a tensor");
+      const Tensor& t = value.tensor();
       if (t.dtype() != spec.dtype) {
         return InvalidArgument("input '" + spec.name + "' must be " + std::string(DTypeName(spec.dtype)) + ", got " +
                                std::string(DTypeName(t.dtype())));
@@ -39,10 +74,10 @@ class OnnxEvaluator : public Evaluator {
         return InvalidArgument("input '" + spec.name + "' must have shape " + ShapeToString(spec.shape) +
                                " (-1 = any size), got " + ShapeToString(t.shape()));
       }
-      ordered.push_back(t);
+      ordered.push_back(value);
     }
-    ASSIGN_OR_RETURN(std::vector<Tensor> outputs, graph_->Run(ordered, ctx));
-    TensorMap result;
+    ASSIGN_OR_RETURN(std::vector<Value> outputs, graph_->RunValues(std::move(ordered), {}, ctx));
+    ValueMap result;
     for (size_t i = 0; i < outputs.size(); ++i) result.emplace(signature_.outputs[i].name, std::move(outputs[i]));
     return result;
   }
@@ -62,6 +97,8 @@ TensorSpec SpecOf(const ir::Graph& graph, ir::ValueId id, const std::vector<int>
   spec.dtype = value.type.has_dtype ? value.type.dtype : DType::kFloat32;
   spec.shape = value.type.shape;
   spec.shape_known = value.type.has_shape;
+  spec.sequence = value.type.kind == ir::ValueKind::kSequence || value.type.kind == ir::ValueKind::kOptionalSequence;
+  spec.optional = value.type.kind == ir::ValueKind::kOptional || value.type.kind == ir::ValueKind::kOptionalSequence;
   if (value.type.kind == ir::ValueKind::kSequenceOfMaps) {
     int p = producer[static_cast<size_t>(id)];
     int64_t classes = kDynamicDim;

@@ -1,6 +1,6 @@
 #include "formats/onnx/onnx_proto_convert.h"
 
-#include <onnx/onnx_pb.h>
+#include <onnx/onnx-data_pb.h>  // onnx_pb.h (defines ONNX_API) before onnx-data.pb.h
 
 #include <charconv>
 #include <cstring>
@@ -213,8 +213,12 @@ ir::ValueType ValueTypeFromProto(const ::onnx::TypeProto& type) {
     out.kind = ir::ValueKind::kMap;
     return out;
   } else if (type.has_optional_type()) {
-    out.kind = ir::ValueKind::kOptional;
     tensor_type = &type.optional_type().elem_type();
+    out.kind = ir::ValueKind::kOptional;
+    if (tensor_type->has_sequence_type()) {
+      out.kind = ir::ValueKind::kOptionalSequence;
+      tensor_type = &tensor_type->sequence_type().elem_type();
+    }
   }
   if (!tensor_type->has_tensor_type()) return out;
   const auto& tt = tensor_type->tensor_type();
@@ -337,6 +341,11 @@ Result<ir::Graph> GraphFromProto(const ::onnx::GraphProto& proto, const OpsetMap
     }
     for (const auto& attr : node_proto.attribute()) {
       if (!attr.ref_attr_name().empty()) return Unimplemented("attribute references (functions) are not supported");
+      // Type attributes (Optional's 'type', SequenceEmpty-like static typing) carry only static
+      // type information, which the runtime does not need.
+      if (attr.type() == ::onnx::AttributeProto::TYPE_PROTO || attr.type() == ::onnx::AttributeProto::TYPE_PROTOS) {
+        continue;
+      }
       Result<ir::Attribute> a = AttributeFromProto(attr, opsets, model_dir, scope);
       if (!a.ok()) return a.status().WithContext(node.Describe() + " attribute '" + attr.name() + "'");
       node.attributes.emplace(attr.name(), std::move(a).value());
@@ -364,6 +373,65 @@ Result<Tensor> ReadTensorProtoFile(const std::string& path) {
   if (!proto.ParseFromString(bytes)) return InvalidArgument("'" + path + "' is not a serialized ONNX TensorProto");
   std::string dir = std::filesystem::path(path).parent_path().string();
   return TensorFromProto(proto, dir.empty() ? "." : dir);
+}
+
+namespace {
+
+Result<std::string> ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot open file '" + path + "'");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string DirOf(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+}  // namespace
+
+Result<TensorSequence> SequenceFromProto(const ::onnx::SequenceProto& proto, const std::string& model_dir) {
+  if (proto.sequence_values_size() > 0 || proto.map_values_size() > 0 || proto.optional_values_size() > 0 ||
+      proto.sparse_tensor_values_size() > 0) {
+    return Unimplemented("sequence '" + proto.name() + "': only sequences of tensors are supported");
+  }
+  TensorSequence sequence;
+  for (int i = 0; i < proto.tensor_values_size(); ++i) {
+    ASSIGN_OR_RETURN(Tensor t, TensorFromProto(proto.tensor_values(i), model_dir));
+    if (i == 0) sequence.dtype = t.dtype();
+    if (t.dtype() != sequence.dtype) return InvalidArgument("sequence '" + proto.name() + "' mixes element types");
+    sequence.tensors.push_back(std::move(t));
+  }
+  return sequence;
+}
+
+Result<Value> ValueFromOptionalProto(const ::onnx::OptionalProto& proto, const std::string& model_dir) {
+  if (proto.has_tensor_value()) {
+    ASSIGN_OR_RETURN(Tensor t, TensorFromProto(proto.tensor_value(), model_dir));
+    return Value(std::move(t));
+  }
+  if (proto.has_sequence_value()) {
+    ASSIGN_OR_RETURN(TensorSequence s, SequenceFromProto(proto.sequence_value(), model_dir));
+    return Value(std::move(s));
+  }
+  if (proto.has_sparse_tensor_value() || proto.has_map_value() || proto.has_optional_value()) {
+    return Unimplemented("optional '" + proto.name() + "': only optional tensors and sequences are supported");
+  }
+  return Value();
+}
+
+Result<TensorSequence> ReadSequenceProtoFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string bytes, ReadBytes(path));
+  ::onnx::SequenceProto proto;
+  if (!proto.ParseFromString(bytes)) return InvalidArgument("'" + path + "' is not a serialized ONNX SequenceProto");
+  return SequenceFromProto(proto, DirOf(path));
+}
+
+Result<Value> ReadOptionalProtoFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string bytes, ReadBytes(path));
+  ::onnx::OptionalProto proto;
+  if (!proto.ParseFromString(bytes)) return InvalidArgument("'" + path + "' is not a serialized ONNX OptionalProto");
+  return ValueFromOptionalProto(proto, DirOf(path));
 }
 
 }  // namespace mlserving::formats::onnx

@@ -5,8 +5,11 @@
 #include "core/result.h"
 #include "ir/graph.h"
 #include "tensor/tensor.h"
+#include "tensor/value.h"
 
 namespace onnx {
+class OptionalProto;
+class SequenceProto;
 class TensorProto;
 class GraphProto;
 class TypeProto;
@@ -39,5 +42,15 @@ namespace mlserving::formats::onnx {
 
 /// Reads a serialized TensorProto file (the `.pb` files of the ONNX backend test suite).
 Result<Tensor> ReadTensorProtoFile(const std::string& path);
+
+
+/// Decodes a SequenceProto of tensors (sequences of maps, sequences or optionals are
+/// kUnimplemented). An empty sequence gets element type float32 (the proto does not say).
+Result<TensorSequence> SequenceFromProto(const ::onnx::SequenceProto& proto, const std::string& model_dir);
+/// Decodes an OptionalProto: none, a tensor, or a sequence of tensors.
+Result<Value> ValueFromOptionalProto(const ::onnx::OptionalProto& proto, const std::string& model_dir);
+/// Reads a serialized SequenceProto / OptionalProto file (ONNX backend test `.pb` files).
+Result<TensorSequence> ReadSequenceProtoFile(const std::string& path);
+Result<Value> ReadOptionalProtoFile(const std::string& path);
 
 }  // namespace mlserving::formats::onnx

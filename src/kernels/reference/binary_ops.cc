@@ -1,7 +1,9 @@
 // Elementwise binary and variadic ops with numpy multidirectional broadcasting: arithmetic
-// (Add Sub Mul Div Pow), variadic folds (Max Min Sum Mean), comparisons, logical ops and Where.
+// (Add Sub Mul Div Pow Mod), variadic folds (Max Min Sum Mean), comparisons, logical and bitwise
+// ops (BitShift BitwiseAnd/Or/Xor) and Where.
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <type_traits>
 
@@ -217,6 +219,95 @@ void RegisterPow(KernelRegistry& registry) {
   });
 }
 
+/// Mod(A, B): with fmod=0 the result takes the divisor's sign (Python's %), with fmod=1 the
+/// dividend's (C fmod). Integer division by zero is kInvalidArgument.
+void RegisterMod(KernelRegistry& registry) {
+  registry.Register(kOnnxDomain, "Mod", [](const ir::Node& node) {
+    const bool use_fmod = node.GetInt("fmod", 0) != 0;
+    return MakeKernel([use_fmod](KernelContext& ctx) -> Status {
+      ASSIGN_OR_RETURN(const Tensor* a, RequiredInput(ctx, 0));
+      ASSIGN_OR_RETURN(const Tensor* b, RequiredInput(ctx, 1));
+      RETURN_IF_ERROR(CheckSameDType(*a, *b));
+      return DispatchNumeric(a->dtype(), [&](auto tag) -> Status {
+        using T = typename decltype(tag)::type;
+        using C = ComputeType<T>;
+        if constexpr (std::is_integral_v<T>) {
+          const T* pb = b->data<T>();
+          for (int64_t i = 0; i < b->num_elements(); ++i) {
+            if (pb[i] == T(0)) return InvalidArgument("integer modulo by zero");
+          }
+        }
+        ASSIGN_OR_RETURN(Tensor out, (BroadcastMap<T, T, T>(ctx, *a, *b, [use_fmod](const T& x, const T& y) {
+                           const C u = Widen(x), v = Widen(y);
+                           if constexpr (std::is_floating_point_v<C>) {
+                             C r = std::fmod(u, v);
+                             if (!use_fmod && r != C(0) && ((r < C(0)) != (v < C(0)))) r += v;
+                             return Narrow<T>(r);
+                           } else if constexpr (std::is_signed_v<C>) {
+                             if (v == C(-1)) return C(0);  // avoids INT_MIN % -1 overflow
+                             C r = static_cast<C>(u % v);
+                             if (!use_fmod && r != 0 && ((r < 0) != (v < 0))) r = static_cast<C>(r + v);
+                             return r;
+                           } else {
+                             return static_cast<C>(u % v);
+                           }
+                         })));
+        SetOutput(ctx, 0, std::move(out));
+        return Status::Ok();
+      });
+    });
+  });
+}
+
+/// Integer-only elementwise op `fn(a, b)` with broadcasting (BitwiseAnd/Or/Xor, BitShift).
+/// `unsigned_only` restricts the dtypes to the unsigned integers (BitShift).
+template <typename Fn>
+Result<std::unique_ptr<Kernel>> IntegerBinaryKernel(bool unsigned_only, Fn fn) {
+  return MakeKernel([unsigned_only, fn](KernelContext& ctx) -> Status {
+    ASSIGN_OR_RETURN(const Tensor* a, RequiredInput(ctx, 0));
+    ASSIGN_OR_RETURN(const Tensor* b, RequiredInput(ctx, 1));
+    RETURN_IF_ERROR(CheckSameDType(*a, *b));
+    if (unsigned_only ? !IsUnsignedInteger(a->dtype()) : !IsInteger(a->dtype())) return UnsupportedDType(a->dtype());
+    return DispatchNumeric(a->dtype(), [&](auto tag) -> Status {
+      using T = typename decltype(tag)::type;
+      if constexpr (std::is_integral_v<T>) {
+        ASSIGN_OR_RETURN(Tensor out, (BroadcastMap<T, T, T>(ctx, *a, *b, [&](T x, T y) { return fn(x, y); })));
+        SetOutput(ctx, 0, std::move(out));
+      }
+      return Status::Ok();
+    });
+  });
+}
+
+/// BitShift (direction LEFT or RIGHT, unsigned integers; shifting by the bit width or more gives 0)
+/// and BitwiseAnd/Or/Xor (any integer type).
+void RegisterBitwise(KernelRegistry& registry) {
+  registry.Register(kOnnxDomain, "BitShift", [](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
+    const std::string direction = node.GetString("direction", "");
+    if (direction != "LEFT" && direction != "RIGHT") {
+      return InvalidArgument("BitShift direction must be LEFT or RIGHT, got '" + direction + "'");
+    }
+    const bool left = direction == "LEFT";
+    return IntegerBinaryKernel(/*unsigned_only=*/true, [left](auto x, auto y) {
+      using T = decltype(x);
+      const auto bits = static_cast<uint64_t>(sizeof(T) * 8);
+      const auto shift = static_cast<uint64_t>(y);
+      if (shift >= bits) return T(0);
+      const auto wide = static_cast<uint64_t>(x);
+      return static_cast<T>(left ? wide << shift : wide >> shift);
+    });
+  });
+  registry.Register(kOnnxDomain, "BitwiseAnd", [](const ir::Node&) {
+    return IntegerBinaryKernel(false, [](auto x, auto y) { return static_cast<decltype(x)>(x & y); });
+  });
+  registry.Register(kOnnxDomain, "BitwiseOr", [](const ir::Node&) {
+    return IntegerBinaryKernel(false, [](auto x, auto y) { return static_cast<decltype(x)>(x | y); });
+  });
+  registry.Register(kOnnxDomain, "BitwiseXor", [](const ir::Node&) {
+    return IntegerBinaryKernel(false, [](auto x, auto y) { return static_cast<decltype(x)>(x ^ y); });
+  });
+}
+
 // ---- Comparisons and logic (bool outputs)
 
 struct EqualOp {
@@ -326,6 +417,8 @@ void RegisterBinaryKernels(KernelRegistry& registry) {
   RegisterArithmetic<MulOp>(registry, "Mul");
   RegisterArithmetic<DivOp>(registry, "Div");
   RegisterPow(registry);
+  RegisterMod(registry);
+  RegisterBitwise(registry);
   RegisterVariadic<MaxOp>(registry, "Max", /*mean=*/false);
   RegisterVariadic<MinOp>(registry, "Min", /*mean=*/false);
   RegisterVariadic<AddOp>(registry, "Sum", /*mean=*/false);

@@ -264,5 +264,28 @@ TEST(BinaryOpsTest, EmptyTensorsBroadcast) {
   EXPECT_EQ(out.shape(), (Shape{0, 3}));
 }
 
+TEST(BinaryOpsTest, ModFollowsDivisorOrDividendSign) {
+  Tensor a = T1<int32_t>({-4, 7, 5});
+  Tensor b = T1<int32_t>({3, -3, 3});
+  ExpectEq<int32_t>(Run1("Mod", 13, {}, {a, b}), {3}, {2, -2, 2});
+  ExpectEq<int32_t>(Run1("Mod", 13, {{"fmod", IntAttr(1)}}, {a, b}), {3}, {-1, 1, 2});
+  ExpectNear<float>(Run1("Mod", 13, {{"fmod", IntAttr(1)}}, {T1<float>({-4.5f, 7}), T1<float>({2, -3})}), {2},
+                    {-0.5f, 1});
+  ExpectNear<float>(Run1("Mod", 13, {}, {T1<float>({-4.5f}), T1<float>({2})}), {1}, {1.5f});
+  EXPECT_EQ(RunStatus("Mod", 13, {}, {a, T1<int32_t>({0})}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(BinaryOpsTest, BitShiftAndBitwise) {
+  Tensor x = T1<uint8_t>({16, 4, 1});
+  Tensor s = T1<uint8_t>({1, 2, 9});
+  ExpectEq<uint8_t>(Run1("BitShift", 11, {{"direction", StringAttr("RIGHT")}}, {x, s}), {3}, {8, 1, 0});
+  ExpectEq<uint8_t>(Run1("BitShift", 11, {{"direction", StringAttr("LEFT")}}, {x, s}), {3}, {32, 16, 0});
+  EXPECT_EQ(RunStatus("BitShift", 11, {{"direction", StringAttr("UP")}}, {x, s}).code(), StatusCode::kInvalidArgument);
+  ExpectEq<int16_t>(Run1("BitwiseAnd", 18, {}, {T1<int16_t>({12, -1}), T1<int16_t>({10})}), {2}, {8, 10});
+  ExpectEq<int16_t>(Run1("BitwiseOr", 18, {}, {T1<int16_t>({12}), T1<int16_t>({10})}), {1}, {14});
+  ExpectEq<int16_t>(Run1("BitwiseXor", 18, {}, {T1<int16_t>({12}), T1<int16_t>({10})}), {1}, {6});
+  EXPECT_EQ(RunStatus("BitwiseAnd", 18, {}, {T1<float>({1}), T1<float>({1})}).code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace mlserving::kernels

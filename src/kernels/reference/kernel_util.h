@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -37,6 +38,10 @@ void SetOutput(KernelContext& ctx, size_t i, Tensor tensor);
 
 /// kInvalidArgument "unsupported element type <dtype>", for dtypes an op does not accept.
 Status UnsupportedDType(DType dtype);
+
+/// The DType of an ONNX TensorProto.DataType code (the `to`/`dtype` attributes of Cast, EyeLike,
+/// the random ops…); nullopt for types the engine does not support.
+std::optional<DType> DTypeFromOnnxCode(int64_t code);
 
 // ---- Shapes, strides and axes
 

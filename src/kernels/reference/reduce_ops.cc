@@ -1,5 +1,8 @@
-// Reductions (ReduceSum ReduceMean ReduceMax ReduceMin ReduceProd) and index ops (ArgMax ArgMin).
+// Reductions (ReduceSum ReduceMean ReduceMax ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceLogSum
+// ReduceLogSumExp ReduceSumSquare), index ops (ArgMax ArgMin), CumSum and Hardmax.
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <string>
@@ -12,7 +15,26 @@
 namespace mlserving::kernels::reference {
 namespace {
 
-enum class ReduceKind { kSum, kMean, kMax, kMin, kProd };
+enum class ReduceKind { kSum, kMean, kMax, kMin, kProd, kL1, kL2, kLogSum, kLogSumExp, kSumSquare };
+
+/// Integer-safe a + b (wraps instead of overflowing).
+template <typename C>
+C AddWrap(C a, C b) {
+  if constexpr (std::is_integral_v<C>) {
+    return static_cast<C>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+
+template <typename C>
+C MulWrap(C a, C b) {
+  if constexpr (std::is_integral_v<C>) {
+    return static_cast<C>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
 
 /// Folds `v` into `acc` for one reduction kind. Integer sums and products wrap (computed in
 /// uint64, no signed overflow); Max and Min propagate NaN as numpy does.
@@ -35,6 +57,17 @@ void Accumulate(ReduceKind kind, ComputeType<T>& acc, ComputeType<T> v) {
         acc *= v;
       }
       break;
+    case ReduceKind::kL1:
+      if constexpr (std::is_unsigned_v<C>) {
+        acc = AddWrap(acc, v);
+      } else {
+        acc = AddWrap(acc, v < C(0) ? MulWrap(v, C(-1)) : v);
+      }
+      break;
+    case ReduceKind::kL2:
+    case ReduceKind::kSumSquare: acc = AddWrap(acc, MulWrap(v, v)); break;
+    case ReduceKind::kLogSum: acc = AddWrap(acc, v); break;
+    case ReduceKind::kLogSumExp: break;  // two passes; see ReduceKernel::Compute
     case ReduceKind::kMax:
       if (IsNaNValue(acc)) break;
       if (IsNaNValue(v) || v > acc) acc = v;
@@ -108,12 +141,31 @@ class ReduceKernel : public Kernel {
       using C = ComputeType<T>;
       std::vector<C> acc(static_cast<size_t>(out.num_elements()), ReduceIdentity<C>(kind_));
       const T* in = x->data<T>();
-      ForEachStrided<1>(in_shape, {strides}, [&](int64_t i, const std::array<int64_t, 1>& off) {
-        Accumulate<T>(kind_, acc[static_cast<size_t>(off[0])], Widen(in[i]));
-      });
+      if (kind_ == ReduceKind::kLogSumExp) {
+        // log(sum(exp(v))) = m + log(sum(exp(v - m))) with m the max, to avoid overflow.
+        std::vector<C> peak(acc.size(), ReduceIdentity<C>(ReduceKind::kMax));
+        ForEachStrided<1>(in_shape, {strides}, [&](int64_t i, const std::array<int64_t, 1>& off) {
+          Accumulate<T>(ReduceKind::kMax, peak[static_cast<size_t>(off[0])], Widen(in[i]));
+        });
+        std::vector<double> sums(acc.size(), 0.0);
+        ForEachStrided<1>(in_shape, {strides}, [&](int64_t i, const std::array<int64_t, 1>& off) {
+          const auto o = static_cast<size_t>(off[0]);
+          sums[o] += std::exp(ConvertNumber<double>(Widen(in[i])) - ConvertNumber<double>(peak[o]));
+        });
+        for (size_t i = 0; i < acc.size(); ++i) {
+          const double m = ConvertNumber<double>(peak[i]);
+          acc[i] = ConvertNumber<C>(std::isinf(m) ? m : m + std::log(sums[i]));
+        }
+      } else {
+        ForEachStrided<1>(in_shape, {strides}, [&](int64_t i, const std::array<int64_t, 1>& off) {
+          Accumulate<T>(kind_, acc[static_cast<size_t>(off[0])], Widen(in[i]));
+        });
+      }
       T* po = out.data<T>();
       for (size_t i = 0; i < acc.size(); ++i) {
         C v = acc[i];
+        if (kind_ == ReduceKind::kL2) v = ConvertNumber<C>(std::sqrt(ConvertNumber<double>(v)));
+        if (kind_ == ReduceKind::kLogSum) v = ConvertNumber<C>(std::log(ConvertNumber<double>(v)));
         if (kind_ == ReduceKind::kMean) {
           if constexpr (std::is_integral_v<C>) {
             if (count == 0) {
@@ -208,6 +260,102 @@ class ArgKernel : public Kernel {
   bool select_last_;
 };
 
+/// CumSum(x, axis): running sums along the scalar `axis` input; `exclusive` leaves out the current
+/// element, `reverse` sums from the end. Integer sums wrap.
+class CumSumKernel : public Kernel {
+ public:
+  CumSumKernel(bool exclusive, bool reverse) : exclusive_(exclusive), reverse_(reverse) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
+    ASSIGN_OR_RETURN(const Tensor* axis_t, RequiredInput(ctx, 1));
+    ASSIGN_OR_RETURN(std::vector<int64_t> axis_v, ReadInt64s(*axis_t, "axis"));
+    if (axis_v.size() != 1) return InvalidArgument("CumSum axis must be a scalar, got " + axis_t->DebugString());
+    ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axis_v[0], x->rank()));
+    const Shape& s = x->shape();
+    const auto ax = static_cast<size_t>(axis);
+    const int64_t dim = s[ax];
+    const int64_t outer = DimProduct(s, 0, ax);
+    const int64_t inner = DimProduct(s, ax + 1, s.size());
+    ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(x->dtype(), s));
+    RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [&](auto tag) -> Status {
+      using T = typename decltype(tag)::type;
+      using C = ComputeType<T>;
+      const T* in = x->data<T>();
+      T* po = out.data<T>();
+      for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t i = 0; i < inner; ++i) {
+          C acc = C(0);
+          for (int64_t step = 0; step < dim; ++step) {
+            const int64_t j = reverse_ ? dim - 1 - step : step;
+            const int64_t at = (o * dim + j) * inner + i;
+            const C v = Widen(in[at]);
+            if (!exclusive_) acc = AddWrap(acc, v);
+            po[at] = Narrow<T>(acc);
+            if (exclusive_) acc = AddWrap(acc, v);
+          }
+        }
+      }
+      return Status::Ok();
+    }));
+    SetOutput(ctx, 0, std::move(out));
+    return Status::Ok();
+  }
+
+ private:
+  bool exclusive_;
+  bool reverse_;
+};
+
+/// Hardmax: 1 at the first maximum, 0 elsewhere. Since opset 13 along `axis` (default -1); before,
+/// over the input flattened to 2-D at `axis` (default 1).
+class HardmaxKernel : public Kernel {
+ public:
+  HardmaxKernel(int64_t axis, bool flatten) : axis_(axis), flatten_(flatten) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
+    const Shape& s = x->shape();
+    int64_t outer = 0, dim = 0, inner = 0;
+    if (flatten_) {
+      const int64_t axis = axis_ < 0 ? axis_ + x->rank() : axis_;
+      if (axis < 0 || axis > x->rank()) return InvalidArgument("Hardmax axis is out of range");
+      outer = DimProduct(s, 0, static_cast<size_t>(axis));
+      dim = DimProduct(s, static_cast<size_t>(axis), s.size());
+      inner = 1;
+    } else {
+      ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axis_, x->rank()));
+      const auto ax = static_cast<size_t>(axis);
+      outer = DimProduct(s, 0, ax);
+      dim = s[ax];
+      inner = DimProduct(s, ax + 1, s.size());
+    }
+    ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(x->dtype(), s));
+    RETURN_IF_ERROR(DispatchFloating(x->dtype(), [&](auto tag) -> Status {
+      using T = typename decltype(tag)::type;
+      const T* in = x->data<T>();
+      T* po = out.data<T>();
+      for (int64_t k = 0; k < out.num_elements(); ++k) po[k] = Narrow<T>(0);
+      for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t i = 0; i < inner && dim > 0; ++i) {
+          int64_t best = 0;
+          for (int64_t j = 1; j < dim; ++j) {
+            if (Widen(in[(o * dim + j) * inner + i]) > Widen(in[(o * dim + best) * inner + i])) best = j;
+          }
+          po[(o * dim + best) * inner + i] = Narrow<T>(1);
+        }
+      }
+      return Status::Ok();
+    }));
+    SetOutput(ctx, 0, std::move(out));
+    return Status::Ok();
+  }
+
+ private:
+  int64_t axis_;
+  bool flatten_;
+};
+
 void RegisterReduce(KernelRegistry& registry, const char* op_type, ReduceKind kind, int axes_input_opset) {
   registry.Register(
       kOnnxDomain, op_type, [kind, axes_input_opset](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
@@ -226,6 +374,19 @@ void RegisterReduceKernels(KernelRegistry& registry) {
   RegisterReduce(registry, "ReduceMax", ReduceKind::kMax, 18);
   RegisterReduce(registry, "ReduceMin", ReduceKind::kMin, 18);
   RegisterReduce(registry, "ReduceProd", ReduceKind::kProd, 18);
+  RegisterReduce(registry, "ReduceL1", ReduceKind::kL1, 18);
+  RegisterReduce(registry, "ReduceL2", ReduceKind::kL2, 18);
+  RegisterReduce(registry, "ReduceLogSum", ReduceKind::kLogSum, 18);
+  RegisterReduce(registry, "ReduceLogSumExp", ReduceKind::kLogSumExp, 18);
+  RegisterReduce(registry, "ReduceSumSquare", ReduceKind::kSumSquare, 18);
+  registry.Register(kOnnxDomain, "CumSum", [](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
+    return std::unique_ptr<Kernel>(
+        std::make_unique<CumSumKernel>(node.GetInt("exclusive", 0) != 0, node.GetInt("reverse", 0) != 0));
+  });
+  registry.Register(kOnnxDomain, "Hardmax", [](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
+    const bool flatten = node.opset < 13;
+    return std::unique_ptr<Kernel>(std::make_unique<HardmaxKernel>(node.GetInt("axis", flatten ? 1 : -1), flatten));
+  });
   for (const char* op : {"ArgMax", "ArgMin"}) {
     const bool is_max = std::string(op) == "ArgMax";
     registry.Register(kOnnxDomain, op, [is_max](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {

@@ -209,5 +209,38 @@ TEST(ReduceOpsTest, ArgErrors) {
   EXPECT_EQ(RunStatus("ArgMin", 13, {}, {Tensor::Scalar<float>(1)}).code(), StatusCode::kInvalidArgument);
 }
 
+TEST(ReduceOpsTest, NormAndLogReductions) {
+  ExpectNear<float>(Run1("ReduceL1", 13, {{"keepdims", IntAttr(0)}}, {T1<float>({-1, 2, -3})}), {}, {6});
+  ExpectNear<float>(Run1("ReduceL2", 18, {}, {T1<float>({3, -4})}), {1}, {5});
+  ExpectNear<float>(Run1("ReduceSumSquare", 13, {}, {T1<float>({1, 2})}), {1}, {5});
+  ExpectNear<float>(Run1("ReduceLogSum", 13, {}, {T1<float>({1, 2, 5})}), {1}, {std::log(8.0f)});
+  // Stable for large inputs: log(e^1000 + e^1000) = 1000 + ln 2.
+  ExpectNear<float>(Run1("ReduceLogSumExp", 13, {}, {T1<float>({1000, 1000})}), {1}, {1000.6931f}, 1e-3);
+  Tensor x = Tensor::FromVector<float>({2, 2}, {0, std::log(3.0f), 1, 1});
+  ExpectNear<float>(Run1("ReduceLogSumExp", 18, {{"keepdims", IntAttr(0)}}, {x, T1<int64_t>({1})}), {2},
+                    {std::log(4.0f), 1 + std::log(2.0f)});
+  ExpectEq<int32_t>(Run1("ReduceL1", 13, {}, {T1<int32_t>({-2, 3})}), {1}, {5});
+}
+
+TEST(ReduceOpsTest, CumSumExclusiveAndReverse) {
+  Tensor x = T1<float>({1, 2, 3});
+  Tensor axis = Tensor::Scalar<int32_t>(0);
+  ExpectNear<float>(Run1("CumSum", 14, {}, {x, axis}), {3}, {1, 3, 6});
+  ExpectNear<float>(Run1("CumSum", 14, {{"exclusive", IntAttr(1)}}, {x, axis}), {3}, {0, 1, 3});
+  ExpectNear<float>(Run1("CumSum", 14, {{"reverse", IntAttr(1)}}, {x, axis}), {3}, {6, 5, 3});
+  ExpectNear<float>(Run1("CumSum", 14, {{"exclusive", IntAttr(1)}, {"reverse", IntAttr(1)}}, {x, axis}), {3},
+                    {5, 3, 0});
+  Tensor m = Tensor::FromVector<int64_t>({2, 2}, {1, 2, 3, 4});
+  ExpectEq<int64_t>(Run1("CumSum", 14, {}, {m, Tensor::Scalar<int64_t>(-1)}), {2, 2}, {1, 3, 3, 7});
+  EXPECT_EQ(RunStatus("CumSum", 14, {}, {x, Tensor::Scalar<int64_t>(1)}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ReduceOpsTest, HardmaxMarksTheFirstMaximum) {
+  Tensor x = Tensor::FromVector<float>({2, 3}, {1, 3, 3, 2, 1, 0});
+  ExpectNear<float>(Run1("Hardmax", 13, {}, {x}), {2, 3}, {0, 1, 0, 1, 0, 0});
+  // Before opset 13 the input is flattened at axis (here 0: one row of six).
+  ExpectNear<float>(Run1("Hardmax", 11, {{"axis", IntAttr(0)}}, {x}), {2, 3}, {0, 1, 0, 0, 0, 0});
+}
+
 }  // namespace
 }  // namespace mlserving::kernels

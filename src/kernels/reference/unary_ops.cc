@@ -1,4 +1,5 @@
-// Elementwise unary ops: activations, math functions, Clip, Identity, Dropout and Cast.
+// Elementwise unary ops: activations, math and trigonometric functions, bitwise not, Clip,
+// Identity, Dropout, Cast and CastLike.
 
 #include <cmath>
 #include <limits>
@@ -110,6 +111,63 @@ void RegisterActivations(KernelRegistry& registry) {
   });
 }
 
+/// Activations added in later opsets (Softsign, ThresholdedRelu, Shrink, Celu, Mish, HardSwish,
+/// Gelu with approximate "none" or "tanh").
+void RegisterMoreActivations(KernelRegistry& registry) {
+  RegisterSimple<true>(registry, "Softsign", [](auto v) { return v / (decltype(v)(1) + std::fabs(v)); });
+  RegisterSimple<true>(registry, "Mish", [](auto v) {
+    using C = decltype(v);
+    const C softplus = v > C(0) ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
+    return v * std::tanh(softplus);
+  });
+  RegisterSimple<true>(registry, "HardSwish", [](auto v) {
+    using C = decltype(v);
+    return v * std::max(C(0), std::min(C(1), v / C(6) + C(0.5)));
+  });
+  registry.Register(kOnnxDomain, "ThresholdedRelu", [](const ir::Node& node) {
+    const double alpha = node.GetFloat("alpha", 1.0f);
+    return UnaryKernel<true>([alpha](auto v) {
+      using C = decltype(v);
+      return v > static_cast<C>(alpha) ? v : C(0);
+    });
+  });
+  registry.Register(kOnnxDomain, "Shrink", [](const ir::Node& node) {
+    const double lambd = node.GetFloat("lambd", 0.5f);
+    const double bias = node.GetFloat("bias", 0.0f);
+    return UnaryKernel<false>([lambd, bias](auto v) {
+      using C = decltype(v);
+      const double d = ConvertNumber<double>(v);
+      if (d < -lambd) return ConvertNumber<C>(d + bias);
+      if (d > lambd) return ConvertNumber<C>(d - bias);
+      return C(0);
+    });
+  });
+  registry.Register(kOnnxDomain, "Celu", [](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
+    const double alpha = node.GetFloat("alpha", 1.0f);
+    if (alpha == 0) return InvalidArgument("Celu alpha must not be 0");
+    return UnaryKernel<true>([alpha](auto v) {
+      using C = decltype(v);
+      const C a = static_cast<C>(alpha);
+      return std::max(C(0), v) + std::min(C(0), a * (std::exp(v / a) - C(1)));
+    });
+  });
+  registry.Register(kOnnxDomain, "Gelu", [](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
+    const std::string approximate = node.GetString("approximate", "none");
+    if (approximate == "tanh") {
+      return UnaryKernel<true>([](auto v) {
+        using C = decltype(v);
+        const C k = static_cast<C>(0.7978845608028654);  // sqrt(2 / pi)
+        return C(0.5) * v * (C(1) + std::tanh(k * (v + C(0.044715) * v * v * v)));
+      });
+    }
+    if (approximate != "none") return Unimplemented("Gelu approximate '" + approximate + "' is not supported");
+    return UnaryKernel<true>([](auto v) {
+      using C = decltype(v);
+      return C(0.5) * v * (C(1) + std::erf(v / static_cast<C>(1.4142135623730951)));
+    });
+  });
+}
+
 void RegisterMath(KernelRegistry& registry) {
   RegisterSimple<true>(registry, "Exp", [](auto v) { return std::exp(v); });
   RegisterSimple<true>(registry, "Log", [](auto v) { return std::log(v); });
@@ -128,6 +186,17 @@ void RegisterMath(KernelRegistry& registry) {
     }
   });
   RegisterSimple<false>(registry, "Neg", [](auto v) { return Negate(v); });
+  RegisterSimple<true>(registry, "Sin", [](auto v) { return std::sin(v); });
+  RegisterSimple<true>(registry, "Cos", [](auto v) { return std::cos(v); });
+  RegisterSimple<true>(registry, "Tan", [](auto v) { return std::tan(v); });
+  RegisterSimple<true>(registry, "Asin", [](auto v) { return std::asin(v); });
+  RegisterSimple<true>(registry, "Acos", [](auto v) { return std::acos(v); });
+  RegisterSimple<true>(registry, "Atan", [](auto v) { return std::atan(v); });
+  RegisterSimple<true>(registry, "Sinh", [](auto v) { return std::sinh(v); });
+  RegisterSimple<true>(registry, "Cosh", [](auto v) { return std::cosh(v); });
+  RegisterSimple<true>(registry, "Asinh", [](auto v) { return std::asinh(v); });
+  RegisterSimple<true>(registry, "Acosh", [](auto v) { return std::acosh(v); });
+  RegisterSimple<true>(registry, "Atanh", [](auto v) { return std::atanh(v); });
   RegisterSimple<false>(registry, "Sign", [](auto v) {
     using C = decltype(v);
     if (IsNaNValue(v)) return v;
@@ -152,6 +221,37 @@ void RegisterPredicates(KernelRegistry& registry) {
       ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
       if (x->dtype() != DType::kBool) return UnsupportedDType(x->dtype());
       return MapToBool<bool>(ctx, *x, [](bool v) { return !v; });
+    });
+  });
+  registry.Register(kOnnxDomain, "IsInf", [](const ir::Node& node) {
+    const bool positive = node.GetInt("detect_positive", 1) != 0;
+    const bool negative = node.GetInt("detect_negative", 1) != 0;
+    return MakeKernel([positive, negative](KernelContext& ctx) -> Status {
+      ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
+      return DispatchFloating(x->dtype(), [&](auto tag) -> Status {
+        using T = typename decltype(tag)::type;
+        return MapToBool<T>(ctx, *x, [&](const T& v) {
+          const auto w = Widen(v);
+          return std::isinf(w) && ((w > 0 && positive) || (w < 0 && negative));
+        });
+      });
+    });
+  });
+  registry.Register(kOnnxDomain, "BitwiseNot", [](const ir::Node&) {
+    return MakeKernel([](KernelContext& ctx) -> Status {
+      ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
+      if (!IsInteger(x->dtype())) return UnsupportedDType(x->dtype());
+      return DispatchNumeric(x->dtype(), [&](auto tag) -> Status {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_integral_v<T>) {
+          ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(x->dtype(), x->shape()));
+          const T* in = x->data<T>();
+          T* po = out.data<T>();
+          for (int64_t i = 0; i < x->num_elements(); ++i) po[i] = static_cast<T>(~in[i]);
+          SetOutput(ctx, 0, std::move(out));
+        }
+        return Status::Ok();
+      });
     });
   });
   registry.Register(kOnnxDomain, "IsNaN", [](const ir::Node&) {
@@ -230,27 +330,6 @@ void RegisterPassThrough(KernelRegistry& registry) {
   });
 }
 
-/// The DType of an ONNX TensorProto.DataType code; nullopt for types we do not support.
-std::optional<DType> DTypeFromOnnxCode(int64_t code) {
-  switch (code) {
-    case 1: return DType::kFloat32;
-    case 2: return DType::kUInt8;
-    case 3: return DType::kInt8;
-    case 4: return DType::kUInt16;
-    case 5: return DType::kInt16;
-    case 6: return DType::kInt32;
-    case 7: return DType::kInt64;
-    case 8: return DType::kString;
-    case 9: return DType::kBool;
-    case 10: return DType::kFloat16;
-    case 11: return DType::kFloat64;
-    case 12: return DType::kUInt32;
-    case 13: return DType::kUInt64;
-    case 16: return DType::kBFloat16;
-    default: return std::nullopt;
-  }
-}
-
 /// Converts every element of `x` into `out` (same shape, dtype To).
 template <typename From, typename To>
 Status CastElements(const Tensor& x, Tensor& out) {
@@ -270,9 +349,33 @@ Status CastElements(const Tensor& x, Tensor& out) {
   return Status::Ok();
 }
 
+/// Converts `x` to `target` into output 0 (sharing the buffer when the dtype already matches).
+Status CastInto(KernelContext& ctx, const Tensor& x, DType target) {
+  if (x.dtype() == target) {
+    SetOutput(ctx, 0, x);
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(target, x.shape()));
+  RETURN_IF_ERROR(DispatchDType(x.dtype(), [&](auto from_tag) -> Status {
+    return DispatchDType(target, [&](auto to_tag) -> Status {
+      return CastElements<typename decltype(from_tag)::type, typename decltype(to_tag)::type>(x, out);
+    });
+  }));
+  SetOutput(ctx, 0, std::move(out));
+  return Status::Ok();
+}
+
 /// Cast to the `to` attribute's type: numeric conversions truncate toward zero and saturate
 /// (see ConvertNumber); strings parse and format as ONNX specifies (see ParseNumber/FormatNumber).
+/// CastLike casts input 0 to the dtype of input 1 with the same rules.
 void RegisterCast(KernelRegistry& registry) {
+  registry.Register(kOnnxDomain, "CastLike", [](const ir::Node&) {
+    return MakeKernel([](KernelContext& ctx) -> Status {
+      ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
+      ASSIGN_OR_RETURN(const Tensor* like, RequiredInput(ctx, 1));
+      return CastInto(ctx, *x, like->dtype());
+    });
+  });
   registry.Register(kOnnxDomain, "Cast", [](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
     if (!node.Has("to")) return InvalidArgument("Cast needs the attribute 'to'");
     const int64_t code = node.GetInt("to", 0);
@@ -281,18 +384,7 @@ void RegisterCast(KernelRegistry& registry) {
     const DType target = *to;
     return MakeKernel([target](KernelContext& ctx) -> Status {
       ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
-      if (x->dtype() == target) {
-        SetOutput(ctx, 0, *x);
-        return Status::Ok();
-      }
-      ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(target, x->shape()));
-      RETURN_IF_ERROR(DispatchDType(x->dtype(), [&](auto from_tag) -> Status {
-        return DispatchDType(target, [&](auto to_tag) -> Status {
-          return CastElements<typename decltype(from_tag)::type, typename decltype(to_tag)::type>(*x, out);
-        });
-      }));
-      SetOutput(ctx, 0, std::move(out));
-      return Status::Ok();
+      return CastInto(ctx, *x, target);
     });
   });
 }
@@ -301,6 +393,7 @@ void RegisterCast(KernelRegistry& registry) {
 
 void RegisterUnaryKernels(KernelRegistry& registry) {
   RegisterActivations(registry);
+  RegisterMoreActivations(registry);
   RegisterMath(registry);
   RegisterPredicates(registry);
   RegisterClip(registry);

@@ -273,5 +273,34 @@ TEST(UnaryOpsTest, CastRejectsUnknownTargetsAtPreparation) {
   EXPECT_EQ(RunStatus("Cast", 13, {}, {T1<float>({1})}).code(), StatusCode::kInvalidArgument);
 }
 
+TEST(UnaryOpsTest, TrigonometricAndLaterActivations) {
+  ExpectNear<float>(Run1("Sin", 7, {}, {T1<float>({0, 1.5707964f})}), {2}, {0, 1});
+  ExpectNear<double>(Run1("Atanh", 9, {}, {T1<double>({0.5})}), {1}, {0.5493061443340549});
+  ExpectNear<float>(Run1("Softsign", 1, {}, {T1<float>({-3, 1})}), {2}, {-0.75f, 0.5f});
+  ExpectNear<float>(Run1("ThresholdedRelu", 10, {{"alpha", FloatAttr(2)}}, {T1<float>({1, 2, 3})}), {3}, {0, 0, 3});
+  ExpectNear<float>(Run1("Shrink", 9, {{"lambd", FloatAttr(1)}, {"bias", FloatAttr(0.5f)}}, {T1<float>({-2, 0.5f, 2})}),
+                    {3}, {-1.5f, 0, 1.5f});
+  ExpectNear<float>(Run1("HardSwish", 14, {}, {T1<float>({-4, 0, 1, 4})}), {4}, {0, 0, 1.0f * 4 / 6, 4});
+  ExpectNear<float>(Run1("Celu", 12, {{"alpha", FloatAttr(2)}}, {T1<float>({-2, 1})}), {2},
+                    {2 * (std::exp(-1.0f) - 1), 1});
+  ExpectNear<float>(Run1("Gelu", 20, {}, {T1<float>({0, 1})}), {2}, {0, 0.8413447f});
+  ExpectNear<float>(Run1("Gelu", 20, {{"approximate", StringAttr("tanh")}}, {T1<float>({1})}), {1}, {0.8411920f});
+  ExpectNear<float>(Run1("Mish", 18, {}, {T1<float>({1})}), {1}, {0.8650984f});
+}
+
+TEST(UnaryOpsTest, IsInfAndBitwiseNot) {
+  Tensor x = T1<float>({INFINITY, -INFINITY, 1, std::nanf("")});
+  ExpectBools(Run1("IsInf", 10, {}, {x}), {4}, {true, true, false, false});
+  ExpectBools(Run1("IsInf", 10, {{"detect_negative", IntAttr(0)}}, {x}), {4}, {true, false, false, false});
+  ExpectEq<uint8_t>(Run1("BitwiseNot", 18, {}, {T1<uint8_t>({0, 0x0f})}), {2}, {0xff, 0xf0});
+  ExpectEq<int32_t>(Run1("BitwiseNot", 18, {}, {T1<int32_t>({0, -1})}), {2}, {-1, 0});
+  EXPECT_EQ(RunStatus("BitwiseNot", 18, {}, {T1<float>({1})}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(UnaryOpsTest, CastLikeTakesTheSecondInputsType) {
+  ExpectEq<int32_t>(Run1("CastLike", 15, {}, {T1<float>({1.9f, -2.5f}), T1<int32_t>({})}), {2}, {1, -2});
+  ExpectEq<std::string>(Run1("CastLike", 15, {}, {T1<float>({0.5f}), T1<std::string>({})}), {1}, {"0.5"});
+}
+
 }  // namespace
 }  // namespace mlserving::kernels

@@ -1,0 +1,83 @@
+#include "formats/pmml/eval_context.h"
+
+#include "formats/pmml/expression.h"
+#include "formats/pmml/mining_schema.h"
+
+namespace mlserving::formats::pmml {
+
+EvalContext::EvalContext(const FieldTable& table, int num_models)
+    : table_(&table),
+      values_(table.slots.size()),
+      state_(table.slots.size(), kPending),
+      invalid_(table.slots.size(), 0),
+      predictions_(static_cast<size_t>(num_models)) {}
+
+void EvalContext::BeginRow() {
+  std::fill(state_.begin(), state_.end(), static_cast<uint8_t>(kPending));
+  std::fill(invalid_.begin(), invalid_.end(), static_cast<uint8_t>(0));
+  error_ = Status::Ok();
+  frame_.clear();
+  frame_base_ = 0;
+  call_depth = 0;
+}
+
+void EvalContext::Set(Slot slot, Value value, bool invalid) {
+  size_t s = static_cast<size_t>(slot);
+  values_[s] = std::move(value);
+  invalid_[s] = invalid;
+  state_[s] = kDone;
+}
+
+const Value& EvalContext::Get(Slot slot) {
+  size_t s = static_cast<size_t>(slot);
+  if (state_[s] == kDone) return values_[s];
+  if (state_[s] == kBusy) {
+    // Unreachable for compiled documents (cycles are refused at load); answer missing regardless.
+    static const Value kMissing;
+    return kMissing;
+  }
+  const SlotDef& def = table_->slots[s];
+  state_[s] = kBusy;
+  switch (def.kind) {
+    case SlotKind::kInput:
+    case SlotKind::kOutput: values_[s] = Value::Missing(); break;
+    case SlotKind::kDerived: {
+      Value v = def.expression->Eval(*this);
+      if (def.cast && !v.missing()) {
+        std::optional<Value> cast = CastValue(v, def.data_type);
+        if (cast) v = std::move(*cast);
+      }
+      if (v.is_number() && std::isnan(v.number())) v = Value::Missing();
+      values_[s] = std::move(v);
+      break;
+    }
+    case SlotKind::kMiningField: {
+      bool invalid = false;
+      Value v = def.mining->Apply(Get(def.source), &invalid, *this);
+      values_[s] = std::move(v);
+      invalid_[s] = invalid;
+      break;
+    }
+  }
+  state_[s] = kDone;
+  return values_[s];
+}
+
+bool EvalContext::IsInvalid(Slot slot) {
+  Get(slot);
+  return invalid_[static_cast<size_t>(slot)] != 0;
+}
+
+size_t EvalContext::PushFrame(std::vector<Value>&& args) {
+  size_t previous = frame_base_;
+  frame_base_ = frame_.size();
+  for (Value& v : args) frame_.push_back(std::move(v));
+  return previous;
+}
+
+void EvalContext::PopFrame(size_t previous_base) {
+  frame_.resize(frame_base_);
+  frame_base_ = previous_base;
+}
+
+}  // namespace mlserving::formats::pmml

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+#include "formats/pmml/field_table.h"
+#include "formats/pmml/prediction.h"
+#include "formats/pmml/value.h"
+
+namespace mlserving::formats::pmml {
+
+/// The mutable state of scoring rows with one compiled document. One context per thread (or per
+/// request); reuse it across rows: BeginRow() resets it without freeing memory.
+///
+/// Slots are computed lazily: derived fields and mining-field treatments run the first time a
+/// row reads them, at most once per row.
+class EvalContext {
+ public:
+  EvalContext(const FieldTable& table, int num_models);
+
+  /// Forgets the previous row's values and error.
+  void BeginRow();
+  /// Sets a kInput slot (or overrides any slot) for the current row.
+  void Set(Slot slot, Value value, bool invalid = false);
+  /// The slot's value for the current row (computed on first use). The reference stays valid
+  /// until the next BeginRow().
+  const Value& Get(Slot slot);
+  /// True when the slot's value was classified invalid (and kept with invalidValueTreatment=asIs).
+  bool IsInvalid(Slot slot);
+
+  /// The prediction scratch of the model with that id (ModelInfo::id).
+  Prediction& prediction(int model_id) { return predictions_[static_cast<size_t>(model_id)]; }
+
+  /// Records an error that fails the row (the first one wins); evaluation continues with missing values.
+  void Fail(Status status) {
+    if (error_.ok()) error_ = std::move(status);
+  }
+  const Status& error() const { return error_; }
+
+  /// Argument frames of user-defined functions (DefineFunction).
+  size_t PushFrame(std::vector<Value>&& args);
+  void PopFrame(size_t previous_base);
+  const Value& Param(int index) const { return frame_[frame_base_ + static_cast<size_t>(index)]; }
+  /// Guards recursion through user-defined functions.
+  int call_depth = 0;
+
+ private:
+  enum State : uint8_t { kPending, kBusy, kDone };
+  const FieldTable* table_;
+  std::vector<Value> values_;
+  std::vector<uint8_t> state_;
+  std::vector<uint8_t> invalid_;
+  std::vector<Prediction> predictions_;
+  std::vector<Value> frame_;
+  size_t frame_base_ = 0;
+  Status error_;
+};
+
+}  // namespace mlserving::formats::pmml

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <pugixml.hpp>
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "formats/pmml/eval_context.h"
+#include "formats/pmml/field_table.h"
+#include "formats/pmml/value.h"
+
+namespace mlserving::formats::pmml {
+
+class Expression;
+class Scope;
+struct ModelInfo;
+
+/// OutputField@feature.
+enum class ResultFeature : uint8_t {
+  kPredictedValue,
+  kPredictedDisplayValue,
+  kProbability,
+  kConfidence,
+  kAffinity,  ///< affinity, entityAffinity, clusterAffinity
+  kEntityId,
+  kClusterId,
+  kReasonCode,
+  kTransformedValue,
+  kDecision,
+  kRuleValue,
+  kStandardError,
+  kResidual,
+  kWarning,
+};
+
+/// A compiled <OutputField>.
+struct OutputFieldDef {
+  std::string name;
+  ResultFeature feature = ResultFeature::kPredictedValue;
+  bool has_type = false;  ///< dataType declared
+  DataType data_type = DataType::kString;
+  OpType op_type = OpType::kCategorical;
+  std::string target_field;
+  Value value;           ///< the category of probability/confidence/affinity; missing when absent
+  int class_index = -1;  ///< `value` resolved against ModelInfo::classes
+  int rank = 1;          ///< reasonCode rank
+  std::string rule_feature = "consequent";
+  bool final_result = true;
+  const Expression* expression = nullptr;  ///< transformedValue / decision
+  Slot slot = kNoSlot;
+};
+
+/// Compiles the <Output> of a model: defines one kOutput slot per field in `model_scope` (so later
+/// fields, and later segments of a model chain, can refer to them) and resolves categories against
+/// `info.classes` (adding unknown ones).
+Status CompileOutput(pugi::xml_node output, Scope& model_scope, ModelInfo& info);
+
+/// The dataType an output field exposes: its declared type, else what its feature produces.
+DataType OutputDataType(const OutputFieldDef& field, const ModelInfo& info);
+
+/// Computes every output field of `info` from the prediction and stores it in its slot.
+void ComputeOutputs(const ModelInfo& info, const Prediction& prediction, EvalContext& ctx);
+
+}  // namespace mlserving::formats::pmml

@@ -1,0 +1,95 @@
+#include "formats/pmml/pmml_document.h"
+
+#include "formats/pmml/compiler.h"
+
+namespace mlserving::formats::pmml {
+
+mlserving::Result<std::unique_ptr<PmmlDocument>> PmmlDocument::Load(std::string_view bytes, const XmlLimits& limits) {
+  ASSIGN_OR_RETURN(std::unique_ptr<pugi::xml_document> xml, ParseXml(bytes, limits));
+  pugi::xml_node root = xml->document_element();
+  std::unique_ptr<PmmlDocument> doc(new PmmlDocument());
+  doc->version_ = std::string(Attr(root, "version"));
+  ASSIGN_OR_RETURN(doc->dictionary_, ParseDataDictionary(Child(root, "DataDictionary")));
+
+  Compiler compiler(doc->table_, doc->dictionary_);
+  Scope document_scope(compiler, nullptr);
+  for (size_t i = 0; i < doc->dictionary_.fields.size(); ++i) {
+    const DataField& f = doc->dictionary_.fields[i];
+    SlotDef def;
+    def.name = f.name;
+    def.kind = SlotKind::kInput;
+    def.data_type = f.data_type;
+    def.op_type = f.op_type;
+    def.data_field = static_cast<int>(i);
+    Slot slot = doc->table_.Add(std::move(def));
+    doc->data_field_slots_.push_back(slot);
+    document_scope.Define(f.name, slot);
+  }
+  pugi::xml_node transformations = Child(root, "TransformationDictionary");
+  RETURN_IF_ERROR(compiler.AddFunctions(transformations));
+  for (pugi::xml_node d : Children(transformations, "DerivedField")) RETURN_IF_ERROR(document_scope.DefineDerived(d));
+
+  pugi::xml_node model_node;
+  std::vector<std::string> others;
+  for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+    if (!IsModelElement(c)) continue;
+    if (!model_node && Attr(c, "isScorable", "true") != "false") model_node = c;
+  }
+  if (!model_node) {
+    return InvalidArgument("the PMML document contains no scorable model element (TreeModel, RegressionModel, "
+                           "MiningModel, …)");
+  }
+  ASSIGN_OR_RETURN(doc->model_, CompileModel(model_node, document_scope));
+  doc->num_models_ = compiler.num_models();
+
+  const ModelInfo& info = doc->model_->info();
+  bool derived_inputs = false;
+  for (size_t i = 0; i < info.schema.fields.size(); ++i) {
+    const MiningField* f = info.schema.fields[i];
+    if (f->usage != UsageType::kActive) continue;
+    int df = doc->dictionary_.Find(f->name);
+    if (df < 0) {
+      derived_inputs = true;
+      continue;
+    }
+    doc->inputs_.push_back({f->name, doc->dictionary_.fields[static_cast<size_t>(df)].data_type,
+                            doc->data_field_slots_[static_cast<size_t>(df)]});
+  }
+  if (derived_inputs) {
+    // Active fields computed by the TransformationDictionary: every other non-target DataField may feed them.
+    for (size_t i = 0; i < doc->dictionary_.fields.size(); ++i) {
+      const DataField& f = doc->dictionary_.fields[i];
+      bool listed = false;
+      for (const Input& in : doc->inputs_) listed |= in.name == f.name;
+      for (const MiningField* t : info.schema.targets) listed |= t->name == f.name;
+      if (!listed) doc->inputs_.push_back({f.name, f.data_type, doc->data_field_slots_[i]});
+    }
+  }
+  for (const MiningField* t : info.schema.targets) {
+    int df = doc->dictionary_.Find(t->name);
+    DataType type = df >= 0 ? doc->dictionary_.fields[static_cast<size_t>(df)].data_type : info.target_type;
+    doc->results_.push_back({t->name, type, true, true, kNoSlot});
+  }
+  if (info.schema.targets.empty() && info.has_target) {
+    doc->results_.push_back({info.target_name, info.target_type, true, true, kNoSlot});
+  }
+  for (const OutputFieldDef& f : info.outputs) {
+    doc->results_.push_back({f.name, OutputDataType(f, info), false, f.final_result, f.slot});
+  }
+  return doc;
+}
+
+std::unique_ptr<EvalContext> PmmlDocument::NewContext() const {
+  return std::make_unique<EvalContext>(table_, num_models_);
+}
+
+Status PmmlDocument::ScoreRow(EvalContext& ctx) const { return RunModel(*model_, ctx); }
+
+Value PmmlDocument::ResultValue(EvalContext& ctx, const Result& result) const {
+  if (!result.is_target) return ctx.Get(result.slot);
+  const Value& v = ctx.prediction(model_->info().id).value;
+  std::optional<Value> cast = CastValue(v, result.data_type);
+  return cast ? *cast : v;
+}
+
+}  // namespace mlserving::formats::pmml

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "formats/pmml/data_dictionary.h"
+#include "formats/pmml/eval_context.h"
+#include "formats/pmml/field_table.h"
+#include "formats/pmml/model.h"
+#include "formats/pmml/xml.h"
+
+namespace mlserving::formats::pmml {
+
+/// A PMML document compiled once at load: data dictionary, transformations, the model tree and
+/// every field resolved to a slot. Immutable and shareable across threads; each thread scores
+/// with its own EvalContext (NewContext()).
+class PmmlDocument {
+ public:
+  /// A field the caller provides per row (an active MiningField of the top-level model).
+  struct Input {
+    std::string name;
+    DataType data_type;
+    Slot slot;  ///< the kInput slot to Set
+  };
+  /// A field the document returns per row: a target (the top model's predicted value) or an OutputField.
+  struct Result {
+    std::string name;
+    DataType data_type;
+    bool is_target = false;
+    bool final_result = true;
+    Slot slot = kNoSlot;  ///< output fields
+  };
+
+  /// Parses and compiles a document. kInvalidArgument for malformed or invalid PMML,
+  /// kUnimplemented naming unsupported model types, functions or elements.
+  static mlserving::Result<std::unique_ptr<PmmlDocument>> Load(std::string_view bytes, const XmlLimits& limits = {});
+
+  const DataDictionary& dictionary() const { return dictionary_; }
+  /// Request inputs, in MiningSchema order.
+  const std::vector<Input>& inputs() const { return inputs_; }
+  /// The slot of every DataField (index = DataDictionary index).
+  const std::vector<Slot>& data_field_slots() const { return data_field_slots_; }
+  /// Targets then OutputFields (all, including isFinalResult="false" ones, flagged).
+  const std::vector<Result>& results() const { return results_; }
+  const Model& model() const { return *model_; }
+  const std::string& version() const { return version_; }
+
+  std::unique_ptr<EvalContext> NewContext() const;
+  /// Scores the row whose inputs were Set in `ctx` (after ctx.BeginRow()).
+  Status ScoreRow(EvalContext& ctx) const;
+  /// A result's value for the row just scored.
+  Value ResultValue(EvalContext& ctx, const Result& result) const;
+
+ private:
+  PmmlDocument() = default;
+
+  std::string version_;
+  DataDictionary dictionary_;
+  FieldTable table_;
+  std::vector<Slot> data_field_slots_;
+  std::unique_ptr<Model> model_;
+  int num_models_ = 0;
+  std::vector<Input> inputs_;
+  std::vector<Result> results_;
+};
+
+}  // namespace mlserving::formats::pmml

@@ -1,0 +1,182 @@
+#include "formats/pmml/pmml_model.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "formats/pmml/pmml_document.h"
+
+namespace mlserving::formats::pmml {
+namespace {
+
+DType DTypeOfField(DataType t) {
+  switch (t) {
+    case DataType::kInteger: return DType::kInt64;
+    case DataType::kFloat:
+    case DataType::kDouble: return DType::kFloat64;
+    case DataType::kBoolean: return DType::kBool;
+    default: return DType::kString;
+  }
+}
+
+/// Reads element `i` of a 1-D input column as a PMML value (in-band missing values -> missing).
+Value ReadCell(const Tensor& t, int64_t i) {
+  switch (t.dtype()) {
+    case DType::kFloat64: {
+      double v = t.data<double>()[i];
+      return std::isnan(v) ? Value::Missing() : Value::Number(v);
+    }
+    case DType::kFloat32: {
+      float v = t.data<float>()[i];
+      return std::isnan(v) ? Value::Missing() : Value::Number(v);
+    }
+    case DType::kInt64: {
+      int64_t v = t.data<int64_t>()[i];
+      return v == kMissingInt64 ? Value::Missing() : Value::Number(static_cast<double>(v));
+    }
+    case DType::kInt32: return Value::Number(t.data<int32_t>()[i]);
+    case DType::kBool: return Value::Bool(t.data<bool>()[i]);
+    case DType::kString: {
+      const std::string& s = t.data<std::string>()[i];
+      return s.empty() ? Value::Missing() : Value::String(s);
+    }
+    default: return Value::Missing();
+  }
+}
+
+void WriteCell(Tensor& t, int64_t i, const Value& v) {
+  switch (t.dtype()) {
+    case DType::kFloat64: {
+      std::optional<double> x = v.AsNumber();
+      t.data<double>()[i] = x ? *x : std::nan("");
+      break;
+    }
+    case DType::kInt64: {
+      std::optional<double> x = v.AsNumber();
+      t.data<int64_t>()[i] = x && std::isfinite(*x) && std::fabs(*x) < 9e18 ? static_cast<int64_t>(*x) : kMissingInt64;
+      break;
+    }
+    case DType::kBool: {
+      std::optional<bool> b = v.AsBool();
+      t.data<bool>()[i] = b && *b;
+      break;
+    }
+    case DType::kString: t.data<std::string>()[i] = v.AsString(); break;
+    default: break;
+  }
+}
+
+class PmmlEvaluator final : public Evaluator {
+ public:
+  PmmlEvaluator(std::unique_ptr<PmmlDocument> doc, std::string display_name)
+      : doc_(std::move(doc)), display_name_(std::move(display_name)) {
+    for (const PmmlDocument::Input& in : doc_->inputs()) {
+      TensorSpec spec;
+      spec.name = in.name;
+      spec.dtype = DTypeOfField(in.data_type);
+      spec.shape = {-1};
+      spec.nullable = true;
+      signature_.inputs.push_back(std::move(spec));
+    }
+    bool has_outputs = false;
+    for (const PmmlDocument::Result& r : doc_->results()) has_outputs |= !r.is_target;
+    for (size_t i = 0; i < doc_->results().size(); ++i) {
+      const PmmlDocument::Result& r = doc_->results()[i];
+      if (has_outputs ? (r.is_target || !r.final_result) : !r.is_target) continue;
+      if (signature_.FindOutput(r.name)) continue;
+      TensorSpec spec;
+      spec.name = r.name;
+      spec.dtype = DTypeOfField(r.data_type);
+      spec.shape = {-1};
+      signature_.outputs.push_back(std::move(spec));
+      output_results_.push_back(i);
+    }
+  }
+
+  const Signature& Describe() const override { return signature_; }
+
+  Result<TensorMap> Evaluate(const TensorMap& inputs, const EvaluationContext& ectx) const override {
+    int64_t rows = -1;
+    std::vector<const Tensor*> columns;
+    for (const TensorSpec& spec : signature_.inputs) {
+      auto it = inputs.find(spec.name);
+      if (it == inputs.end()) return InvalidArgument("missing input '" + spec.name + "'");
+      const Tensor& t = it->second;
+      int64_t n = t.num_elements();
+      if (rows >= 0 && n != rows) {
+        return InvalidArgument("input '" + spec.name + "' has " + std::to_string(n) + " rows, other inputs have " +
+                               std::to_string(rows) + "; give every field the same number of values");
+      }
+      rows = n;
+      columns.push_back(&t);
+    }
+    if (rows < 0) rows = 1;
+    if (rows > ectx.max_tensor_elements) return ResourceExhausted("too many rows in one request");
+    TensorMap outputs;
+    std::vector<Tensor*> out_columns;
+    for (const TensorSpec& spec : signature_.outputs) {
+      ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(spec.dtype, {rows}, ectx.max_tensor_elements));
+      out_columns.push_back(&outputs.emplace(spec.name, std::move(t)).first->second);
+    }
+    std::unique_ptr<EvalContext> ctx = doc_->NewContext();
+    const auto& ins = doc_->inputs();
+    for (int64_t row = 0; row < rows; ++row) {
+      if ((row & 255) == 0 && ectx.Expired()) return DeadlineExceeded("the request timed out while scoring row " + std::to_string(row));
+      ctx->BeginRow();
+      for (size_t i = 0; i < ins.size(); ++i) ctx->Set(ins[i].slot, ReadCell(*columns[i], row));
+      Status s = doc_->ScoreRow(*ctx);
+      if (!s.ok()) {
+        return rows == 1 ? s : s.WithContext("row " + std::to_string(row));
+      }
+      for (size_t o = 0; o < out_columns.size(); ++o) {
+        WriteCell(*out_columns[o], row, doc_->ResultValue(*ctx, doc_->results()[output_results_[o]]));
+      }
+    }
+    return outputs;
+  }
+
+  std::string Summary() const override {
+    const ModelInfo& info = doc_->model().info();
+    return "pmml model " + display_name_ + " (" + info.type + (info.model_name.empty() ? "" : " '" + info.model_name + "'") +
+           "), PMML " + doc_->version();
+  }
+
+ private:
+  std::unique_ptr<PmmlDocument> doc_;
+  std::string display_name_;
+  Signature signature_;
+  std::vector<size_t> output_results_;
+};
+
+}  // namespace
+
+bool SniffPmml(const std::string& path, std::string_view head) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".pmml" || ext == ".PMML") return true;
+  if (head.find("<PMML") != std::string_view::npos) return true;
+  return ext == ".xml" && head.find("<?xml") != std::string_view::npos;
+}
+
+Result<std::unique_ptr<Evaluator>> LoadPmmlBytes(std::string_view bytes, const std::string& display_name) {
+  Result<std::unique_ptr<PmmlDocument>> doc = PmmlDocument::Load(bytes);
+  if (!doc.ok()) return doc.status().WithContext("cannot load the PMML model " + display_name);
+  return std::unique_ptr<Evaluator>(new PmmlEvaluator(std::move(doc).value(), display_name));
+}
+
+Result<std::unique_ptr<Evaluator>> LoadPmmlFile(const std::string& path) {
+  std::error_code ec;
+  uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return NotFound("cannot read the PMML file '" + path + "': " + ec.message());
+  XmlLimits limits;
+  if (size > limits.max_bytes) {
+    return ResourceExhausted("the PMML file '" + path + "' has " + std::to_string(size) + " bytes, more than the limit of " +
+                             std::to_string(limits.max_bytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot open the PMML file '" + path + "'");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  return LoadPmmlBytes(bytes, std::filesystem::path(path).filename().string());
+}
+
+}  // namespace mlserving::formats::pmml
