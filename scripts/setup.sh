@@ -8,7 +8,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   # libraries the product links
   libboost1.81-dev libsimdjson-dev nlohmann-json3-dev libprotobuf-dev protobuf-compiler libonnx-dev
-  libspdlog-dev libfmt-dev libcli11-dev libpugixml-dev
+  libspdlog-dev libfmt-dev libcli11-dev libpugixml-dev libdnnl-dev
   # tests: unit, integration (real binary on loopback), fuzzing, ONNX backend conformance data
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest python3-requests python3-numpy
   clang libclang-rt-14-dev clang-format libonnx-testdata curl

@@ -30,9 +30,11 @@ struct PredictOptions {
 int PredictCsv(const Evaluator& evaluator, const PredictOptions& options) {
   Result<std::string> text = ReadAll(options.csv);
   Result<codecs::CsvTable> table = text.ok() ? codecs::ParseCsv(*text) : Result<codecs::CsvTable>(text.status());
-  Result<TensorMap> inputs = table.ok() ? codecs::CsvToInputs(*table, evaluator.Describe()) : Result<TensorMap>(table.status());
+  Result<TensorMap> inputs =
+      table.ok() ? codecs::CsvToInputs(*table, evaluator.Describe()) : Result<TensorMap>(table.status());
   Result<TensorMap> outputs = inputs.ok() ? evaluator.Evaluate(*inputs, EvaluationContext{}) : inputs;
-  Result<std::string> csv = outputs.ok() ? codecs::EncodeCsv(*outputs, evaluator.Describe()) : Result<std::string>(outputs.status());
+  Result<std::string> csv =
+      outputs.ok() ? codecs::EncodeCsv(*outputs, evaluator.Describe()) : Result<std::string>(outputs.status());
   if (!csv.ok()) {
     std::cerr << "error: " << csv.status().message() << "\n";
     return 1;
@@ -89,7 +91,7 @@ bool WriteOutput(const std::filesystem::path& dir, const std::string& name, cons
   const TensorSequence& sequence = value.sequence();
   std::error_code ec;
   std::filesystem::create_directories(dir / name, ec);
-  nlohmann::json elements = nlohmann::json::array();
+  nlohmann::ordered_json elements = nlohmann::ordered_json::array();
   for (size_t i = 0; i < sequence.size(); ++i) {
     const std::string relative = name + "/" + std::to_string(i) + ".npy";
     Result<std::string> npy = codecs::EncodeNpy(sequence.tensors[i]);
@@ -99,11 +101,11 @@ bool WriteOutput(const std::filesystem::path& dir, const std::string& name, cons
     }
     elements.push_back(relative);
   }
-  nlohmann::json index = {{"name", name},
-                          {"kind", "sequence"},
-                          {"dtype", std::string(DTypeName(sequence.dtype))},
-                          {"length", sequence.size()},
-                          {"elements", elements}};
+  nlohmann::ordered_json index = {{"name", name},
+                                  {"kind", "sequence"},
+                                  {"dtype", std::string(DTypeName(sequence.dtype))},
+                                  {"length", sequence.size()},
+                                  {"elements", elements}};
   if (!WriteFile(dir / (name + ".seq.json"), index.dump(2) + "\n")) {
     std::cerr << "error: cannot write '" << (dir / (name + ".seq.json")).string() << "'\n";
     return false;
@@ -158,7 +160,8 @@ void AddPredictCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--output-dir", options->output_dir,
                   "with --input: where to write <output>.npy files (sequences: <output>/<i>.npy + <output>.seq.json)");
   cmd->add_flag("--html", options->html, "with --json: answer as Accept: text/html would");
-  auto* csv = cmd->add_option("--csv", options->csv, "a CSV of input rows (header = input names; NA = missing; - = stdin)");
+  auto* csv =
+      cmd->add_option("--csv", options->csv, "a CSV of input rows (header = input names; NA = missing; - = stdin)");
   cmd->add_option("--output", options->output, "with --csv: write the output CSV to this file (default: stdout)");
   json->excludes(input);
   csv->excludes(json);

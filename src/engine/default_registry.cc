@@ -10,6 +10,7 @@ const KernelRegistry& KernelRegistry::Default() {
   static const KernelRegistry* const registry = [] {
     auto* r = new KernelRegistry();
     RegisterReferenceKernels(*r);
+    RegisterOneDnnKernels(*r);  // after the reference kernels, which it keeps as fallbacks
     engine::RegisterControlFlowKernels(*r);
     return r;
   }();

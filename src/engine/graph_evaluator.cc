@@ -1,5 +1,6 @@
 #include "engine/graph_evaluator.h"
 
+#include <algorithm>
 #include <set>
 
 namespace mlserving::engine {
@@ -19,13 +20,20 @@ Result<std::unique_ptr<GraphEvaluator>> GraphEvaluator::Create(ir::Graph graph,
       }
       implicit.push_back(*id);
     }
-    const kernels::KernelFactory* factory = registry.Find(node.domain, node.op_type);
+    const kernels::KernelFactoryWithConstants* factory = registry.FindWithConstants(node.domain, node.op_type);
     if (factory == nullptr) {
       unsupported.insert(node.domain.empty() ? node.op_type : node.domain + "." + node.op_type);
       evaluator->kernels_.push_back(nullptr);
       continue;
     }
-    Result<std::unique_ptr<kernels::Kernel>> kernel = (*factory)(node);
+    // Constant inputs let fast kernels pack their weights once, here.
+    kernels::KernelCreateContext create;
+    for (ir::ValueId in : node.inputs) {
+      const Tensor* constant = nullptr;
+      if (in != ir::kNoValue && graph.value(in).constant) constant = &*graph.value(in).constant;
+      create.constant_inputs.push_back(constant);
+    }
+    Result<std::unique_ptr<kernels::Kernel>> kernel = (*factory)(node, create);
     if (!kernel.ok()) {
       if (kernel.status().code() == StatusCode::kUnimplemented) {
         unsupported.insert(node.Describe() + ": " + kernel.status().message());
@@ -118,6 +126,7 @@ Result<std::vector<Value>> GraphEvaluator::RunValues(std::vector<Value> inputs,
   const auto& nodes = graph_.nodes();
   kernels::KernelContext kctx;
   kctx.max_tensor_elements = ctx.max_tensor_elements;
+  kctx.intra_op_threads = std::max(1, ctx.intra_op_threads);
   kctx.evaluation = &ctx;
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (ctx.Expired()) return DeadlineExceeded("the evaluation ran past the request timeout");

@@ -43,6 +43,9 @@ struct KernelContext {
   const EvaluationContext* evaluation = nullptr;
   /// The most elements one output may hold; kernels allocate through Allocate() to honour it.
   int64_t max_tensor_elements = INT64_MAX;
+  /// Threads this call may use inside the kernel (EvaluationContext::intra_op_threads); kernels
+  /// that parallelise never use more, kernels that do not ignore it. Always >= 1.
+  int intra_op_threads = 1;
 
   size_t num_inputs() const { return inputs.size(); }
   /// Null when absent or out of range.
@@ -86,6 +89,27 @@ class Kernel {
 /// Creates the kernel for `node`; fails with kUnimplemented for attribute values or dtypes it
 /// does not support, or kInvalidArgument for an invalid node.
 using KernelFactory = std::function<Result<std::unique_ptr<Kernel>>(const ir::Node& node)>;
+
+/// What a factory may know about a node beyond its attributes, for kernels that prepare
+/// expensive state from constant inputs once (weight packing, oneDNN weight reorders).
+///
+/// `constant_inputs` is empty or parallel to `node.inputs`: entry i points to the value of input
+/// i when the graph holds it as a constant (an initializer or a folded constant), else null. The
+/// pointers are valid during the factory call only: a kernel that keeps a constant copies the
+/// Tensor (copies share the buffer) or packs it. A kernel must still accept any tensor at
+/// Compute() time (the graph evaluator passes the same constant there); when the factory is
+/// called without constants (an empty context, as through KernelRegistry::Find) it prepares
+/// nothing and reads every input at Compute() time.
+struct KernelCreateContext {
+  std::vector<const Tensor*> constant_inputs;
+
+  /// Null when input i is not a known constant.
+  const Tensor* constant_input(size_t i) const { return i < constant_inputs.size() ? constant_inputs[i] : nullptr; }
+};
+
+/// A factory that also receives the node's constant inputs (KernelRegistry::RegisterWithConstants).
+using KernelFactoryWithConstants =
+    std::function<Result<std::unique_ptr<Kernel>>(const ir::Node& node, const KernelCreateContext& create)>;
 
 /// A kernel defined by a function; for ops with nothing to prepare.
 class FunctionKernel : public Kernel {

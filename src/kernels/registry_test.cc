@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,18 @@ TEST(KernelRegistryTest, EveryOpInOpsDefHasAReferenceKernel) {
 #undef ONNX
 #undef ONNX_ML
   EXPECT_TRUE(missing.empty()) << "ops without a kernel: " << testing::PrintToString(missing);
+}
+
+TEST(KernelRegistryTest, FormatsDocListsEveryOp) {
+  std::ifstream in(std::string(MLSERVING_SOURCE_DIR) + "/docs/FORMATS.md");
+  ASSERT_TRUE(in) << "docs/FORMATS.md not found";
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> undocumented;
+#define MLS_OP(domain, op) \
+  if (doc.find("`" #op "`") == std::string::npos) undocumented.push_back(#op);
+#include "ir/ops.def"
+#undef MLS_OP
+  EXPECT_TRUE(undocumented.empty()) << "ops missing from docs/FORMATS.md: " << testing::PrintToString(undocumented);
 }
 
 TEST(KernelRegistryTest, AiOnnxIsAnAliasOfTheDefaultDomain) {

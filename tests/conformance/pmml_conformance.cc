@@ -160,8 +160,8 @@ Outcome RunJpmml(const fs::path& root, const std::vector<std::string>& c) {
       PValue v = (*doc)->ResultValue(*ctx, *result);
       const auto& cell = expected->rows[row][static_cast<size_t>(col)];
       if (!Acceptable(cell, v, precision, zero)) {
-        return {false, "row " + std::to_string(row + 1) + " " + result->name + ": expected " + (cell ? *cell : "<missing>") +
-                           ", got " + Show(v)};
+        return {false, "row " + std::to_string(row + 1) + " " + result->name + ": expected " +
+                           (cell ? *cell : "<missing>") + ", got " + Show(v)};
       }
     }
   }
@@ -194,7 +194,9 @@ Outcome RunCpmml(const fs::path& root, const std::vector<std::string>& c) {
       ok = e && a && (*e == *a || std::fabs((*a - *e) / *e) < 1e-3);
       if (!ok && v.is_bool()) ok = PValue::String(*cell).AsBool() == v.AsBool();
     }
-    if (!ok) return {false, "row " + std::to_string(row + 1) + ": expected " + (cell ? *cell : "<missing>") + ", got " + Show(v)};
+    if (!ok)
+      return {false,
+              "row " + std::to_string(row + 1) + ": expected " + (cell ? *cell : "<missing>") + ", got " + Show(v)};
   }
   return {true, std::to_string(table->rows.size()) + " rows"};
 }
@@ -232,7 +234,7 @@ Outcome RunDmg(const fs::path& root, const nlohmann::json& c) {
   for (size_t i = 0; i < fields.size(); ++i) {
     auto it = c["input"].find(fields[i].name);
     if (it == c["input"].end() || it->is_null()) continue;
-    PValue v = it->is_number() ? PValue::Number(it->get<double>())
+    PValue v = it->is_number()    ? PValue::Number(it->get<double>())
                : it->is_boolean() ? PValue::Bool(it->get<bool>())
                                   : PValue::String(it->get<std::string>());
     ctx->Set((*doc)->data_field_slots()[i], std::move(v));
@@ -251,7 +253,8 @@ Outcome RunDmg(const fs::path& root, const nlohmann::json& c) {
     }
     std::optional<std::string> e;
     if (!expected.is_null()) e = expected.is_string() ? expected.get<std::string>() : expected.dump();
-    if (!Acceptable(e, v, 1e-12, 1e-15)) return {false, name + ": expected " + (e ? *e : "<missing>") + ", got " + Show(v)};
+    if (!Acceptable(e, v, 1e-12, 1e-15))
+      return {false, name + ": expected " + (e ? *e : "<missing>") + ", got " + Show(v)};
   }
   return {true, ""};
 }
@@ -283,7 +286,8 @@ int main(int argc, char** argv) {
     (o.pass ? passed : failed)++;
     (o.pass ? by_type[type].pass : by_type[type].fail)++;
     (o.pass ? by_corpus[corpus].pass : by_corpus[corpus].fail)++;
-    if (!o.pass || verbose) std::cout << (o.pass ? "PASS " : "FAIL ") << corpus << " " << name << ": " << o.detail << "\n";
+    if (!o.pass || verbose)
+      std::cout << (o.pass ? "PASS " : "FAIL ") << corpus << " " << name << ": " << o.detail << "\n";
   };
   std::ifstream tsv(cases);
   for (std::string line; std::getline(tsv, line);) {

@@ -111,9 +111,9 @@ std::optional<double> DaysSinceYear(const std::string& date, int year) {
 std::optional<double> SecondsSinceYear(const std::string& datetime, int year) {
   std::optional<DateTime> dt = ParseDateTime(datetime);
   if (!dt || !dt->has_date) return std::nullopt;
-  double days = static_cast<double>(
-      DaysFromCivil(dt->year, static_cast<unsigned>(dt->month), static_cast<unsigned>(dt->day)) -
-      DaysFromCivil(year, 1, 1));
+  double days =
+      static_cast<double>(DaysFromCivil(dt->year, static_cast<unsigned>(dt->month), static_cast<unsigned>(dt->day)) -
+                          DaysFromCivil(year, 1, 1));
   return days * 86400.0 + dt->hour * 3600.0 + dt->minute * 60.0 + dt->second;
 }
 
@@ -164,7 +164,8 @@ std::optional<std::string> FormatWithPattern(double value, const std::string& pa
     n = std::snprintf(buf, sizeof(buf), spec.c_str(), value);
   }
   if (n < 0 || static_cast<size_t>(n) >= sizeof(buf)) return std::nullopt;
-  std::string out = pattern.substr(0, spec_begin) + std::string(buf, static_cast<size_t>(n)) + pattern.substr(spec_end + 1);
+  std::string out =
+      pattern.substr(0, spec_begin) + std::string(buf, static_cast<size_t>(n)) + pattern.substr(spec_end + 1);
   // Collapse the "%%" escapes outside the conversion.
   std::string collapsed;
   for (size_t i = 0; i < out.size(); ++i) {

@@ -45,7 +45,8 @@ Result<Slot> Scope::Resolve(std::string_view name) {
     return *slot;
   }
   if (function_body_) {
-    return InvalidArgument("'" + key + "' is not a parameter of the function; a DefineFunction body may only refer to "
+    return InvalidArgument("'" + key +
+                           "' is not a parameter of the function; a DefineFunction body may only refer to "
                            "its ParameterFields");
   }
   if (parent_) return parent_->Resolve(name);
@@ -79,7 +80,8 @@ Result<const FunctionDef*> Compiler::Function(std::string_view name) {
   auto node_it = function_nodes_.find(key);
   if (node_it == function_nodes_.end()) return static_cast<const FunctionDef*>(nullptr);
   if (busy_functions_.count(key)) {
-    return InvalidArgument("the DefineFunction '" + key + "' calls itself (directly or indirectly); recursion is "
+    return InvalidArgument("the DefineFunction '" + key +
+                           "' calls itself (directly or indirectly); recursion is "
                            "not allowed in PMML");
   }
   pugi::xml_node node = node_it->second;
@@ -125,9 +127,11 @@ Result<Slot> Compiler::CompileDerivedField(pugi::xml_node node, Scope& scope) {
   def.cast = HasAttr(node, "dataType");
   std::string_view dt = Attr(node, "dataType", "double");
   std::optional<DataType> data_type = ParseDataType(dt);
-  if (!data_type) return InvalidArgument("DerivedField '" + name + "' has the unknown dataType '" + std::string(dt) + "'");
+  if (!data_type)
+    return InvalidArgument("DerivedField '" + name + "' has the unknown dataType '" + std::string(dt) + "'");
   def.data_type = *data_type;
-  std::optional<OpType> op_type = ParseOpType(Attr(node, "optype", IsNumeric(def.data_type) ? "continuous" : "categorical"));
+  std::optional<OpType> op_type =
+      ParseOpType(Attr(node, "optype", IsNumeric(def.data_type) ? "continuous" : "categorical"));
   def.op_type = op_type ? *op_type : OpType::kContinuous;
   Result<std::unique_ptr<Expression>> expr = CompileExpressionChild(node, scope);
   if (!expr.ok()) return expr.status().WithContext("DerivedField '" + name + "'");

@@ -84,7 +84,8 @@ class NormContinuousExpr final : public Expression {
     size_t n = p.size();
     if (*x < p.front().first || *x > p.back().first) {
       if (outliers_ == Outliers::kAsMissing) return map_missing_;
-      if (outliers_ == Outliers::kAsExtreme) return Value::Number(*x < p.front().first ? p.front().second : p.back().second);
+      if (outliers_ == Outliers::kAsExtreme)
+        return Value::Number(*x < p.front().first ? p.front().second : p.back().second);
     }
     size_t i = 1;
     while (i < n - 1 && *x > p[i].first) ++i;
@@ -144,7 +145,9 @@ class DiscretizeExpr final : public Expression {
 class MapValuesExpr final : public Expression {
  public:
   MapValuesExpr(std::vector<Slot> inputs, std::vector<std::vector<Value>> rows, Value map_missing, Value default_value)
-      : inputs_(std::move(inputs)), rows_(std::move(rows)), map_missing_(std::move(map_missing)),
+      : inputs_(std::move(inputs)),
+        rows_(std::move(rows)),
+        map_missing_(std::move(map_missing)),
         default_(std::move(default_value)) {}
   Value Eval(EvalContext& ctx) const override {
     for (Slot s : inputs_) {
@@ -171,8 +174,12 @@ class TextIndexExpr final : public Expression {
   enum class Weight { kTermFrequency, kBinary, kLogarithmic, kAugmented };
   TextIndexExpr(Slot text, std::unique_ptr<Expression> term, Weight weight, bool case_sensitive, int max_distance,
                 std::regex separator)
-      : text_(text), term_(std::move(term)), weight_(weight), case_sensitive_(case_sensitive),
-        max_distance_(max_distance), separator_(std::move(separator)) {}
+      : text_(text),
+        term_(std::move(term)),
+        weight_(weight),
+        case_sensitive_(case_sensitive),
+        max_distance_(max_distance),
+        separator_(std::move(separator)) {}
 
   Value Eval(EvalContext& ctx) const override {
     const Value& text = ctx.Get(text_);
@@ -186,7 +193,8 @@ class TextIndexExpr final : public Expression {
     std::map<std::string, int> frequencies;
     for (size_t i = 0; i + term_words.size() <= words.size(); ++i) {
       bool hit = true;
-      for (size_t j = 0; j < term_words.size() && hit; ++j) hit = Distance(words[i + j], term_words[j]) <= max_distance_;
+      for (size_t j = 0; j < term_words.size() && hit; ++j)
+        hit = Distance(words[i + j], term_words[j]) <= max_distance_;
       if (hit) ++count;
     }
     switch (weight_) {
@@ -244,7 +252,10 @@ class ApplyExpr final : public Expression {
  public:
   ApplyExpr(const BuiltinInfo* builtin, const FunctionDef* user, std::vector<std::unique_ptr<Expression>> args,
             Value map_missing, Value default_value)
-      : builtin_(builtin), user_(user), args_(std::move(args)), map_missing_(std::move(map_missing)),
+      : builtin_(builtin),
+        user_(user),
+        args_(std::move(args)),
+        map_missing_(std::move(map_missing)),
         default_(std::move(default_value)) {}
 
   /// Precompiles a constant regex pattern (argument 1) of replace/matches.
@@ -371,7 +382,9 @@ Result<std::unique_ptr<Expression>> CompileConstant(pugi::xml_node node, Scope& 
     return MakeConstant(n ? Value::Number(*n) : raw);
   }
   std::optional<Value> cast = CastValue(raw, *type);
-  if (!cast) return InvalidArgument("<Constant dataType=\"" + std::string(DataTypeName(*type)) + "\">" + text + " is not a valid value of its type");
+  if (!cast)
+    return InvalidArgument("<Constant dataType=\"" + std::string(DataTypeName(*type)) + "\">" + text +
+                           " is not a valid value of its type");
   return MakeConstant(*cast);
 }
 
@@ -423,10 +436,12 @@ Result<std::unique_ptr<Expression>> CompileDiscretize(pugi::xml_node node, Scope
   for (pugi::xml_node b : Children(node, "DiscretizeBin")) {
     DataField holder;
     RETURN_IF_ERROR(ParseDomain(b, holder));
-    if (holder.intervals.size() != 1) return InvalidArgument(Describe(node) + ": each DiscretizeBin needs one Interval");
+    if (holder.intervals.size() != 1)
+      return InvalidArgument(Describe(node) + ": each DiscretizeBin needs one Interval");
     bins.push_back({holder.intervals[0], OptionalValueAttr(b, "binValue", type)});
   }
-  return std::unique_ptr<Expression>(new DiscretizeExpr(slot, std::move(bins), OptionalValueAttr(node, "mapMissingTo", type),
+  return std::unique_ptr<Expression>(new DiscretizeExpr(slot, std::move(bins),
+                                                        OptionalValueAttr(node, "mapMissingTo", type),
                                                         OptionalValueAttr(node, "defaultValue", type)));
 }
 
@@ -502,9 +517,9 @@ Result<std::unique_ptr<Expression>> CompileTextIndex(pugi::xml_node node, Scope&
   } catch (const std::exception&) {
     return InvalidArgument(Describe(node) + ": wordSeparatorCharacterRE '" + separator + "' is not a valid regex");
   }
-  return std::unique_ptr<Expression>(new TextIndexExpr(slot, std::move(term), weight,
-                                                       Attr(node, "isCaseSensitive", "false") == "true",
-                                                       static_cast<int>(std::clamp(distance, 0.0, 100.0)), std::move(re)));
+  return std::unique_ptr<Expression>(
+      new TextIndexExpr(slot, std::move(term), weight, Attr(node, "isCaseSensitive", "false") == "true",
+                        static_cast<int>(std::clamp(distance, 0.0, 100.0)), std::move(re)));
 }
 
 Result<std::unique_ptr<Expression>> CompileApply(pugi::xml_node node, Scope& scope) {
@@ -531,11 +546,13 @@ Result<std::unique_ptr<Expression>> CompileApply(pugi::xml_node node, Scope& sco
   if (builtin && (n < builtin->min_args || (builtin->max_args >= 0 && n > builtin->max_args))) {
     return InvalidArgument("<Apply function='" + name + "'> has " + std::to_string(n) + " arguments; it takes " +
                            std::to_string(builtin->min_args) +
-                           (builtin->max_args < 0 ? " or more" : builtin->max_args == builtin->min_args ? "" : " to " + std::to_string(builtin->max_args)));
+                           (builtin->max_args < 0                    ? " or more"
+                            : builtin->max_args == builtin->min_args ? ""
+                                                                     : " to " + std::to_string(builtin->max_args)));
   }
   if (user && n != static_cast<int>(user->parameters.size())) {
-    return InvalidArgument("<Apply function='" + name + "'> has " + std::to_string(n) + " arguments; the DefineFunction declares " +
-                           std::to_string(user->parameters.size()));
+    return InvalidArgument("<Apply function='" + name + "'> has " + std::to_string(n) +
+                           " arguments; the DefineFunction declares " + std::to_string(user->parameters.size()));
   }
   std::optional<std::regex> regex;
   if (builtin && (builtin->id == Builtin::kReplace || builtin->id == Builtin::kMatches)) {
@@ -549,13 +566,14 @@ Result<std::unique_ptr<Expression>> CompileApply(pugi::xml_node node, Scope& sco
       try {
         regex = std::regex(pattern_node.text().get(), std::regex::ECMAScript);
       } catch (const std::exception&) {
-        return InvalidArgument("<Apply function='" + name + "'>: the pattern '" + std::string(pattern_node.text().get()) +
-                               "' is not a valid regular expression");
+        return InvalidArgument("<Apply function='" + name + "'>: the pattern '" +
+                               std::string(pattern_node.text().get()) + "' is not a valid regular expression");
       }
     }
   }
-  auto apply = std::make_unique<ApplyExpr>(builtin, user, std::move(args), OptionalValueAttr(node, "mapMissingTo", std::nullopt),
-                                           OptionalValueAttr(node, "defaultValue", std::nullopt));
+  auto apply =
+      std::make_unique<ApplyExpr>(builtin, user, std::move(args), OptionalValueAttr(node, "mapMissingTo", std::nullopt),
+                                  OptionalValueAttr(node, "defaultValue", std::nullopt));
   if (regex) apply->SetRegex(std::move(*regex));
   return std::unique_ptr<Expression>(std::move(apply));
 }
@@ -592,7 +610,8 @@ Result<std::unique_ptr<Expression>> CompileExpression(pugi::xml_node node, Scope
   } else if (n == "Apply") {
     result = CompileApply(node, scope);
   } else if (n == "Aggregate" || n == "Lag") {
-    result = Unimplemented("<" + std::string(n) + "> (an expression over several records) is not supported by "
+    result = Unimplemented("<" + std::string(n) +
+                           "> (an expression over several records) is not supported by "
                            "this runtime, which scores one record at a time");
   }
   scope.compiler().Leave();

@@ -14,16 +14,16 @@ using testing::S;
 
 /// Evaluates `expression` (XML) as a transformedValue output over fields x, y (double), s (string), d (date).
 Value Eval(const std::string& expression, const std::map<std::string, Value>& row, const std::string& functions = "") {
-  std::string text = Doc(
-      "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>"
-      "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>"
-      "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"/>"
-      "<DataField name=\"d\" optype=\"categorical\" dataType=\"date\"/>",
-      "<TransformationDictionary>" + functions +
-          "</TransformationDictionary><RegressionModel functionName=\"regression\"><MiningSchema>"
-          "<MiningField name=\"x\"/><MiningField name=\"y\"/><MiningField name=\"s\"/><MiningField name=\"d\"/>"
-          "</MiningSchema><Output><OutputField name=\"out\" feature=\"transformedValue\">" +
-          expression + "</OutputField></Output><RegressionTable intercept=\"0\"/></RegressionModel>");
+  std::string text =
+      Doc("<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>"
+          "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>"
+          "<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"/>"
+          "<DataField name=\"d\" optype=\"categorical\" dataType=\"date\"/>",
+          "<TransformationDictionary>" + functions +
+              "</TransformationDictionary><RegressionModel functionName=\"regression\"><MiningSchema>"
+              "<MiningField name=\"x\"/><MiningField name=\"y\"/><MiningField name=\"s\"/><MiningField name=\"d\"/>"
+              "</MiningSchema><Output><OutputField name=\"out\" feature=\"transformedValue\">" +
+              expression + "</OutputField></Output><RegressionTable intercept=\"0\"/></RegressionModel>");
   auto doc = PmmlDocument::Load(text);
   EXPECT_TRUE(doc.ok()) << doc.status().message();
   if (!doc.ok()) return Value::Missing();
@@ -114,7 +114,9 @@ TEST(PmmlExpressionTest, Dates) {
 
 TEST(PmmlExpressionTest, TransformationsAndFunctions) {
   std::map<std::string, Value> row{{"x", N(5)}, {"s", S("b")}};
-  std::string norm = "<NormContinuous field=\"x\"><LinearNorm orig=\"0\" norm=\"0\"/><LinearNorm orig=\"10\" norm=\"1\"/></NormContinuous>";
+  std::string norm =
+      "<NormContinuous field=\"x\"><LinearNorm orig=\"0\" norm=\"0\"/><LinearNorm orig=\"10\" "
+      "norm=\"1\"/></NormContinuous>";
   EXPECT_DOUBLE_EQ(Eval(norm, row).number(), 0.5);
   EXPECT_DOUBLE_EQ(Eval(norm, {{"x", N(20)}}).number(), 2.0);  // outliers asIs extrapolates
   EXPECT_EQ(Eval("<NormDiscrete field=\"s\" value=\"b\"/>", row).number(), 1);

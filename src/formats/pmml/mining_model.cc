@@ -61,8 +61,12 @@ Status MiningModel::Combine(EvalContext& ctx, const std::vector<int>& scored, Pr
   using M = MultipleModelMethod;
   switch (method_) {
     case M::kSelectFirst:
-    case M::kSelectAll: CopyPrediction(info_of(scored.front()), prediction_of(scored.front()), info_, out); return Status::Ok();
-    case M::kModelChain: CopyPrediction(info_of(scored.back()), prediction_of(scored.back()), info_, out); return Status::Ok();
+    case M::kSelectAll:
+      CopyPrediction(info_of(scored.front()), prediction_of(scored.front()), info_, out);
+      return Status::Ok();
+    case M::kModelChain:
+      CopyPrediction(info_of(scored.back()), prediction_of(scored.back()), info_, out);
+      return Status::Ok();
     default: break;
   }
   if (info_.function == MiningFunction::kRegression) {
@@ -152,7 +156,8 @@ Status MiningModel::Combine(EvalContext& ctx, const std::vector<int>& scored, Pr
       for (int i : scored) {
         const Prediction& p = prediction_of(i);
         int j = info_of(i).ClassIndex(info_.classes[c]);
-        values.push_back(j >= 0 && static_cast<size_t>(j) < p.probabilities.size() ? p.probabilities[static_cast<size_t>(j)] : 0.0);
+        values.push_back(
+            j >= 0 && static_cast<size_t>(j) < p.probabilities.size() ? p.probabilities[static_cast<size_t>(j)] : 0.0);
       }
       acc[c] = Median(std::move(values));
     }

@@ -13,7 +13,8 @@ using testing::N;
 const char* kFields =
     "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>"
     "<DataField name=\"r\" optype=\"continuous\" dataType=\"double\"/>"
-    "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"a\"/><Value value=\"b\"/></DataField>";
+    "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"a\"/><Value "
+    "value=\"b\"/></DataField>";
 
 /// A regression segment predicting `value` (x * 0 + value) with `weight`, optionally guarded by x > guard.
 std::string RegSegment(double value, double weight = 1, const std::string& predicate = "<True/>") {
@@ -34,14 +35,18 @@ std::string ClassSegment(const std::string& label, double p, double weight = 1) 
          "\"/></Node></TreeModel></Segment>";
 }
 
-testing::Scored Run(const std::string& function, const std::string& method, const std::string& segments, double x = 1) {
+testing::Scored RunMining(const std::string& function, const std::string& method, const std::string& segments,
+                          double x = 1) {
   std::string target = function == "regression" ? "r" : "c";
-  std::string text = Doc(kFields, "<MiningModel functionName=\"" + function + "\"><MiningSchema><MiningField name=\"x\"/>"
-                                  "<MiningField name=\"" + target + "\" usageType=\"target\"/></MiningSchema>"
-                                  "<Output><OutputField name=\"pa\" feature=\"probability\" value=\"a\"/>"
-                                  "<OutputField name=\"pred\" feature=\"predictedValue\"/></Output>"
-                                  "<Segmentation multipleModelMethod=\"" + method + "\">" + segments +
-                                  "</Segmentation></MiningModel>");
+  std::string text = Doc(kFields, "<MiningModel functionName=\"" + function +
+                                      "\"><MiningSchema><MiningField name=\"x\"/>"
+                                      "<MiningField name=\"" +
+                                      target +
+                                      "\" usageType=\"target\"/></MiningSchema>"
+                                      "<Output><OutputField name=\"pa\" feature=\"probability\" value=\"a\"/>"
+                                      "<OutputField name=\"pred\" feature=\"predictedValue\"/></Output>"
+                                      "<Segmentation multipleModelMethod=\"" +
+                                      method + "\">" + segments + "</Segmentation></MiningModel>");
   auto doc = PmmlDocument::Load(text);
   EXPECT_TRUE(doc.ok()) << doc.status().message();
   if (!doc.ok()) return {};
@@ -50,30 +55,32 @@ testing::Scored Run(const std::string& function, const std::string& method, cons
 
 TEST(PmmlMiningTest, RegressionMethods) {
   std::string segs = RegSegment(1, 1) + RegSegment(2, 3) + RegSegment(6, 0);
-  EXPECT_DOUBLE_EQ(Run("regression", "average", segs).Get("pred").number(), 3);
-  EXPECT_DOUBLE_EQ(Run("regression", "weightedAverage", segs).Get("pred").number(), 7.0 / 4.0);
-  EXPECT_DOUBLE_EQ(Run("regression", "sum", segs).Get("pred").number(), 9);
-  EXPECT_DOUBLE_EQ(Run("regression", "median", segs).Get("pred").number(), 2);
-  EXPECT_DOUBLE_EQ(Run("regression", "max", segs).Get("pred").number(), 6);
-  EXPECT_DOUBLE_EQ(Run("regression", "selectFirst", segs).Get("pred").number(), 1);
-  std::string guarded = RegSegment(1, 1, "<SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"5\"/>") + RegSegment(2);
-  EXPECT_DOUBLE_EQ(Run("regression", "selectFirst", guarded, 1).Get("pred").number(), 2);
-  EXPECT_DOUBLE_EQ(Run("regression", "selectFirst", guarded, 9).Get("pred").number(), 1);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "average", segs).Get("pred").number(), 3);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "weightedAverage", segs).Get("pred").number(), 7.0 / 4.0);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "sum", segs).Get("pred").number(), 9);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "median", segs).Get("pred").number(), 2);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "max", segs).Get("pred").number(), 6);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "selectFirst", segs).Get("pred").number(), 1);
+  std::string guarded =
+      RegSegment(1, 1, "<SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"5\"/>") + RegSegment(2);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "selectFirst", guarded, 1).Get("pred").number(), 2);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "selectFirst", guarded, 9).Get("pred").number(), 1);
 }
 
 TEST(PmmlMiningTest, ClassificationMethods) {
   std::string segs = ClassSegment("a", 0.6) + ClassSegment("b", 0.9, 0.5) + ClassSegment("a", 0.7);
-  auto vote = Run("classification", "majorityVote", segs);
+  auto vote = RunMining("classification", "majorityVote", segs);
   EXPECT_EQ(vote.Get("pred").string(), "a");
   EXPECT_NEAR(vote.Get("pa").number(), 2.0 / 3.0, 1e-12);
-  auto weighted_vote = Run("classification", "weightedMajorityVote", ClassSegment("a", 0.6) + ClassSegment("b", 0.9, 3));
+  auto weighted_vote =
+      RunMining("classification", "weightedMajorityVote", ClassSegment("a", 0.6) + ClassSegment("b", 0.9, 3));
   EXPECT_EQ(weighted_vote.Get("pred").string(), "b");
   EXPECT_NEAR(weighted_vote.Get("pa").number(), 0.25, 1e-12);
-  auto average = Run("classification", "average", segs);
+  auto average = RunMining("classification", "average", segs);
   EXPECT_NEAR(average.Get("pa").number(), (0.6 + 0.1 + 0.7) / 3, 1e-9);
-  auto weighted_average = Run("classification", "weightedAverage", segs);
+  auto weighted_average = RunMining("classification", "weightedAverage", segs);
   EXPECT_NEAR(weighted_average.Get("pa").number(), (0.6 + 0.05 + 0.7) / 2.5, 1e-9);
-  auto median = Run("classification", "median", segs);
+  auto median = RunMining("classification", "median", segs);
   EXPECT_NEAR(median.Get("pa").number(), 0.6, 1e-9);
 }
 
@@ -86,14 +93,15 @@ TEST(PmmlMiningTest, ModelChainPassesOutputs) {
       "<Segment><True/><RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"first\"/>"
       "</MiningSchema><RegressionTable intercept=\"0\"><NumericPredictor name=\"first\" coefficient=\"10\"/>"
       "</RegressionTable></RegressionModel></Segment>";
-  EXPECT_DOUBLE_EQ(Run("regression", "modelChain", segs, 2).Get("pred").number(), 50);
+  EXPECT_DOUBLE_EQ(RunMining("regression", "modelChain", segs, 2).Get("pred").number(), 50);
 }
 
 TEST(PmmlMiningTest, NestedUnsupportedSegmentIsNamed) {
-  auto doc = PmmlDocument::Load(Doc(kFields, "<MiningModel functionName=\"regression\"><MiningSchema/>"
-                                             "<Segmentation multipleModelMethod=\"sum\"><Segment><True/>"
-                                             "<SupportVectorMachineModel functionName=\"regression\"/></Segment>"
-                                             "</Segmentation></MiningModel>"));
+  auto doc = PmmlDocument::Load(Doc(kFields,
+                                    "<MiningModel functionName=\"regression\"><MiningSchema/>"
+                                    "<Segmentation multipleModelMethod=\"sum\"><Segment><True/>"
+                                    "<SupportVectorMachineModel functionName=\"regression\"/></Segment>"
+                                    "</Segmentation></MiningModel>"));
   ASSERT_FALSE(doc.ok());
   EXPECT_EQ(doc.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(doc.status().message().find("SupportVectorMachineModel"), std::string::npos);

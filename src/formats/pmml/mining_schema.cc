@@ -115,7 +115,8 @@ Result<MiningSchema> CompileMiningSchema(pugi::xml_node node, Scope& parent, Sco
       ASSIGN_OR_RETURN(field->low, NumberAttr(f, "lowValue", -HUGE_VAL));
       ASSIGN_OR_RETURN(field->high, NumberAttr(f, "highValue", HUGE_VAL));
     } else if (outliers != "asIs") {
-      return InvalidArgument("MiningField '" + name + "' has the unknown outliers treatment '" + std::string(outliers) + "'");
+      return InvalidArgument("MiningField '" + name + "' has the unknown outliers treatment '" + std::string(outliers) +
+                             "'");
     }
     SlotDef def;
     def.name = name;

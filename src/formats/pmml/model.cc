@@ -137,7 +137,8 @@ Status RunModel(const Model& model, EvalContext& ctx) {
   // Treat every active field up front, as the PMML evaluation order prescribes: an invalid value
   // with invalidValueTreatment=returnInvalid fails the row even if the model would not read it.
   for (size_t i = 0; i < info.schema.fields.size(); ++i) {
-    if (info.schema.fields[i]->usage == UsageType::kActive && info.schema.slots[i] != kNoSlot) ctx.Get(info.schema.slots[i]);
+    if (info.schema.fields[i]->usage == UsageType::kActive && info.schema.slots[i] != kNoSlot)
+      ctx.Get(info.schema.slots[i]);
   }
   if (!ctx.error().ok()) return ctx.error();
   RETURN_IF_ERROR(model.Score(ctx, p));
@@ -174,7 +175,8 @@ Result<std::unique_ptr<Model>> CompileModel(pugi::xml_node node, Scope& parent) 
   info.model_name = std::string(Attr(node, "modelName"));
   std::string_view function = Attr(node, "functionName");
   std::optional<MiningFunction> f = ParseFunction(function);
-  if (!f) return InvalidArgument(element + ": functionName '" + std::string(function) + "' is not a PMML mining function");
+  if (!f)
+    return InvalidArgument(element + ": functionName '" + std::string(function) + "' is not a PMML mining function");
   info.function = *f;
 
   Scope scope(compiler, &parent);
@@ -214,7 +216,8 @@ Result<std::unique_ptr<Model>> CompileModel(pugi::xml_node node, Scope& parent) 
   }
   ModelCompileContext ctx{node, scope, info, compiler};
   Result<std::unique_ptr<Model>> model = type->compile(ctx);
-  if (!model.ok()) return model.status().WithContext(element + (info.model_name.empty() ? "" : " '" + info.model_name + "'"));
+  if (!model.ok())
+    return model.status().WithContext(element + (info.model_name.empty() ? "" : " '" + info.model_name + "'"));
   ModelInfo& final_info = (*model)->mutable_info();
   final_info.target = final_info.targets.Find(final_info.target_name);
   RETURN_IF_ERROR(CompileOutput(Child(node, "Output"), scope, final_info).WithContext(element + " Output"));

@@ -39,7 +39,7 @@ struct ModelInfo {
   MiningFunction function = MiningFunction::kRegression;
   MiningSchema schema;
   bool has_target = false;
-  std::string target_name;  ///< the first target MiningField (or empty)
+  std::string target_name;     ///< the first target MiningField (or empty)
   Slot target_slot = kNoSlot;  ///< the model view of the target field (the actual value, for residuals)
   DataType target_type = DataType::kDouble;
   /// Classification (and clustering) categories in a fixed order; Prediction::probabilities follows

@@ -41,7 +41,8 @@ Status CompileOutput(pugi::xml_node output, Scope& model_scope, ModelInfo& info)
     ASSIGN_OR_RETURN(def.name, RequiredAttr(n, "name"));
     std::string_view feature = Attr(n, "feature", "predictedValue");
     std::optional<ResultFeature> f = ParseFeature(feature);
-    if (!f) return InvalidArgument("OutputField '" + def.name + "' has the unknown feature '" + std::string(feature) + "'");
+    if (!f)
+      return InvalidArgument("OutputField '" + def.name + "' has the unknown feature '" + std::string(feature) + "'");
     def.feature = *f;
     if (HasAttr(n, "dataType")) {
       std::optional<DataType> t = ParseDataType(Attr(n, "dataType"));
@@ -134,7 +135,8 @@ void ComputeOutputs(const ModelInfo& info, const Prediction& p, EvalContext& ctx
         if (!p.entity_id.empty()) v = Value::String(p.entity_id);
         break;
       case ResultFeature::kReasonCode:
-        if (static_cast<size_t>(f.rank) <= p.reason_codes.size()) v = Value::String(p.reason_codes[static_cast<size_t>(f.rank - 1)]);
+        if (static_cast<size_t>(f.rank) <= p.reason_codes.size())
+          v = Value::String(p.reason_codes[static_cast<size_t>(f.rank - 1)]);
         break;
       case ResultFeature::kTransformedValue:
       case ResultFeature::kDecision: v = f.expression ? f.expression->Eval(ctx) : p.value; break;

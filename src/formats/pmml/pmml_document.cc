@@ -36,8 +36,9 @@ mlserving::Result<std::unique_ptr<PmmlDocument>> PmmlDocument::Load(std::string_
     if (!model_node && Attr(c, "isScorable", "true") != "false") model_node = c;
   }
   if (!model_node) {
-    return InvalidArgument("the PMML document contains no scorable model element (TreeModel, RegressionModel, "
-                           "MiningModel, …)");
+    return InvalidArgument(
+        "the PMML document contains no scorable model element (TreeModel, RegressionModel, "
+        "MiningModel, …)");
   }
   ASSIGN_OR_RETURN(doc->model_, CompileModel(model_node, document_scope));
   doc->num_models_ = compiler.num_models();

@@ -120,7 +120,8 @@ class PmmlEvaluator final : public Evaluator {
     std::unique_ptr<EvalContext> ctx = doc_->NewContext();
     const auto& ins = doc_->inputs();
     for (int64_t row = 0; row < rows; ++row) {
-      if ((row & 255) == 0 && ectx.Expired()) return DeadlineExceeded("the request timed out while scoring row " + std::to_string(row));
+      if ((row & 255) == 0 && ectx.Expired())
+        return DeadlineExceeded("the request timed out while scoring row " + std::to_string(row));
       ctx->BeginRow();
       for (size_t i = 0; i < ins.size(); ++i) ctx->Set(ins[i].slot, ReadCell(*columns[i], row));
       Status s = doc_->ScoreRow(*ctx);
@@ -136,8 +137,8 @@ class PmmlEvaluator final : public Evaluator {
 
   std::string Summary() const override {
     const ModelInfo& info = doc_->model().info();
-    return "pmml model " + display_name_ + " (" + info.type + (info.model_name.empty() ? "" : " '" + info.model_name + "'") +
-           "), PMML " + doc_->version();
+    return "pmml model " + display_name_ + " (" + info.type +
+           (info.model_name.empty() ? "" : " '" + info.model_name + "'") + "), PMML " + doc_->version();
   }
 
  private:
@@ -168,8 +169,8 @@ Result<std::unique_ptr<Evaluator>> LoadPmmlFile(const std::string& path) {
   if (ec) return NotFound("cannot read the PMML file '" + path + "': " + ec.message());
   XmlLimits limits;
   if (size > limits.max_bytes) {
-    return ResourceExhausted("the PMML file '" + path + "' has " + std::to_string(size) + " bytes, more than the limit of " +
-                             std::to_string(limits.max_bytes));
+    return ResourceExhausted("the PMML file '" + path + "' has " + std::to_string(size) +
+                             " bytes, more than the limit of " + std::to_string(limits.max_bytes));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot open the PMML file '" + path + "'");

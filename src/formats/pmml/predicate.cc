@@ -142,7 +142,8 @@ Result<Predicate> CompilePredicate(pugi::xml_node node, Scope& scope) {
     p.kind = Predicate::Kind::kSimpleSet;
     std::string_view op = Attr(node, "booleanOperator");
     if (op != "isIn" && op != "isNotIn") {
-      return InvalidArgument(Describe(node) + ": booleanOperator must be isIn or isNotIn, not '" + std::string(op) + "'");
+      return InvalidArgument(Describe(node) + ": booleanOperator must be isIn or isNotIn, not '" + std::string(op) +
+                             "'");
     }
     p.set_is_in = op == "isIn";
     pugi::xml_node array = Child(node, "Array");

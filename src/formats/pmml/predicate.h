@@ -20,7 +20,16 @@ enum class Tri : uint8_t { kFalse, kTrue, kUnknown };
 /// True, False): a small tree of plain structs evaluated with a switch.
 struct Predicate {
   enum class Kind : uint8_t { kTrue, kFalse, kSimple, kSimpleSet, kAnd, kOr, kXor, kSurrogate };
-  enum class Op : uint8_t { kEqual, kNotEqual, kLess, kLessOrEqual, kGreater, kGreaterOrEqual, kIsMissing, kIsNotMissing };
+  enum class Op : uint8_t {
+    kEqual,
+    kNotEqual,
+    kLess,
+    kLessOrEqual,
+    kGreater,
+    kGreaterOrEqual,
+    kIsMissing,
+    kIsNotMissing
+  };
 
   Kind kind = Kind::kTrue;
   Op op = Op::kEqual;

@@ -119,7 +119,8 @@ Status RegressionModel::Score(EvalContext& ctx, Prediction& out) const {
   }
   NormalizeScores(normalization_, scores);
   out.probabilities.assign(info_.classes.size(), 0.0);
-  for (size_t i = 0; i < tables_.size(); ++i) out.probabilities[static_cast<size_t>(tables_[i].class_index)] = scores[i];
+  for (size_t i = 0; i < tables_.size(); ++i)
+    out.probabilities[static_cast<size_t>(tables_[i].class_index)] = scores[i];
   scores.clear();
   size_t best = 0;
   for (size_t i = 1; i < out.probabilities.size(); ++i) {
@@ -190,7 +191,8 @@ Result<std::unique_ptr<Model>> CompileRegressionModel(ModelCompileContext& ctx) 
   for (pugi::xml_node n : nodes) {
     ASSIGN_OR_RETURN(RegressionModel::Table table, CompileTable(n, ctx));
     if (classification) {
-      if (!HasAttr(n, "targetCategory")) return InvalidArgument("a classification RegressionTable lacks targetCategory");
+      if (!HasAttr(n, "targetCategory"))
+        return InvalidArgument("a classification RegressionTable lacks targetCategory");
       table.class_index = ctx.info.AddClass(Attr(n, "targetCategory"));
     }
     tables.push_back(std::move(table));

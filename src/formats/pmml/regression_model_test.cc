@@ -15,20 +15,23 @@ using testing::S;
 
 const char* kFields =
     "<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>"
-    "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"u\"/><Value value=\"v\"/></DataField>"
-    "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"yes\"/><Value value=\"no\"/></DataField>"
+    "<DataField name=\"c\" optype=\"categorical\" dataType=\"string\"><Value value=\"u\"/><Value "
+    "value=\"v\"/></DataField>"
+    "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"><Value value=\"yes\"/><Value "
+    "value=\"no\"/></DataField>"
     "<DataField name=\"r\" optype=\"continuous\" dataType=\"double\"/>";
 
 std::string Classifier(const std::string& method) {
-  return Doc(kFields, "<RegressionModel functionName=\"classification\" normalizationMethod=\"" + method +
-                          "\"><MiningSchema><MiningField name=\"x\"/><MiningField name=\"c\"/>"
-                          "<MiningField name=\"y\" usageType=\"target\"/></MiningSchema><Output>"
-                          "<OutputField name=\"p_yes\" feature=\"probability\" value=\"yes\"/>"
-                          "<OutputField name=\"p_no\" feature=\"probability\" value=\"no\"/>"
-                          "<OutputField name=\"pred\" feature=\"predictedValue\"/></Output>"
-                          "<RegressionTable intercept=\"0.5\" targetCategory=\"yes\"><NumericPredictor name=\"x\" "
-                          "coefficient=\"1\"/><CategoricalPredictor name=\"c\" value=\"u\" coefficient=\"0.25\"/>"
-                          "</RegressionTable><RegressionTable intercept=\"0\" targetCategory=\"no\"/></RegressionModel>");
+  return Doc(kFields,
+             "<RegressionModel functionName=\"classification\" normalizationMethod=\"" + method +
+                 "\"><MiningSchema><MiningField name=\"x\"/><MiningField name=\"c\"/>"
+                 "<MiningField name=\"y\" usageType=\"target\"/></MiningSchema><Output>"
+                 "<OutputField name=\"p_yes\" feature=\"probability\" value=\"yes\"/>"
+                 "<OutputField name=\"p_no\" feature=\"probability\" value=\"no\"/>"
+                 "<OutputField name=\"pred\" feature=\"predictedValue\"/></Output>"
+                 "<RegressionTable intercept=\"0.5\" targetCategory=\"yes\"><NumericPredictor name=\"x\" "
+                 "coefficient=\"1\"/><CategoricalPredictor name=\"c\" value=\"u\" coefficient=\"0.25\"/>"
+                 "</RegressionTable><RegressionTable intercept=\"0\" targetCategory=\"no\"/></RegressionModel>");
 }
 
 TEST(PmmlRegressionTest, BinaryNormalizations) {
@@ -52,7 +55,9 @@ TEST(PmmlRegressionTest, BinaryNormalizations) {
     auto r = testing::ScoreOne(*doc, {{"x", N(1)}, {"c", S("u")}});
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     EXPECT_NEAR(r.Get("p_yes").number(), c.p_yes, 1e-12) << c.method;
-    if (std::string(c.method) != "softmax") EXPECT_NEAR(r.Get("p_no").number(), 1 - c.p_yes, 1e-12) << c.method;
+    if (std::string(c.method) != "softmax") {
+      EXPECT_NEAR(r.Get("p_no").number(), 1 - c.p_yes, 1e-12) << c.method;
+    }
   }
   auto simplemax = testing::MustLoad(Classifier("simplemax"));
   auto r = testing::ScoreOne(*simplemax, {{"x", N(1)}, {"c", S("v")}});
@@ -61,14 +66,15 @@ TEST(PmmlRegressionTest, BinaryNormalizations) {
 }
 
 TEST(PmmlRegressionTest, RegressionTermsAndTargets) {
-  std::string text = Doc(kFields,
-                         "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
-                         "<MiningField name=\"c\"/><MiningField name=\"r\" usageType=\"target\"/></MiningSchema>"
-                         "<Targets><Target field=\"r\" rescaleFactor=\"2\" rescaleConstant=\"1\" max=\"100\">"
-                         "<TargetValue defaultValue=\"-5\"/></Target></Targets>"
-                         "<RegressionTable intercept=\"1\"><NumericPredictor name=\"x\" exponent=\"2\" coefficient=\"3\"/>"
-                         "<CategoricalPredictor name=\"c\" value=\"v\" coefficient=\"10\"/><PredictorTerm coefficient=\"0.5\">"
-                         "<FieldRef field=\"x\"/><FieldRef field=\"x\"/></PredictorTerm></RegressionTable></RegressionModel>");
+  std::string text =
+      Doc(kFields,
+          "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
+          "<MiningField name=\"c\"/><MiningField name=\"r\" usageType=\"target\"/></MiningSchema>"
+          "<Targets><Target field=\"r\" rescaleFactor=\"2\" rescaleConstant=\"1\" max=\"100\">"
+          "<TargetValue defaultValue=\"-5\"/></Target></Targets>"
+          "<RegressionTable intercept=\"1\"><NumericPredictor name=\"x\" exponent=\"2\" coefficient=\"3\"/>"
+          "<CategoricalPredictor name=\"c\" value=\"v\" coefficient=\"10\"/><PredictorTerm coefficient=\"0.5\">"
+          "<FieldRef field=\"x\"/><FieldRef field=\"x\"/></PredictorTerm></RegressionTable></RegressionModel>");
   auto doc = testing::MustLoad(text);
   ASSERT_NE(doc, nullptr);
   auto r = testing::ScoreOne(*doc, {{"x", N(2)}, {"c", S("v")}});

@@ -65,7 +65,8 @@ Result<Targets> ParseTargets(pugi::xml_node node) {
     } else if (cast == "floor") {
       target.cast_integer = Target::CastInteger::kFloor;
     } else if (!cast.empty()) {
-      return InvalidArgument(Describe(t) + ": castInteger must be round, ceiling or floor, not '" + std::string(cast) + "'");
+      return InvalidArgument(Describe(t) + ": castInteger must be round, ceiling or floor, not '" + std::string(cast) +
+                             "'");
     }
     for (pugi::xml_node v : Children(t, "TargetValue")) {
       TargetValue tv;

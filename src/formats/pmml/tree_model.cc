@@ -130,7 +130,8 @@ void TreeModel::Visit(EvalContext& ctx, int index, double start_count, std::vect
     reg_weight += count;
   }
   double node_total = 0;
-  for (int d = n.dist_begin; d < n.dist_begin + n.dist_count; ++d) node_total += distributions_[static_cast<size_t>(d)].record_count;
+  for (int d = n.dist_begin; d < n.dist_begin + n.dist_count; ++d)
+    node_total += distributions_[static_cast<size_t>(d)].record_count;
   for (int d = n.dist_begin; d < n.dist_begin + n.dist_count; ++d) {
     const Distribution& dist = distributions_[static_cast<size_t>(d)];
     double contribution;
@@ -194,7 +195,8 @@ struct TreeBuilder {
         ctx.info.AddClass(score);
       } else {
         std::optional<double> v = ParseNumber(score);
-        if (!v) return InvalidArgument("Node '" + n.id + "' of a regression tree has the non-numeric score '" + score + "'");
+        if (!v)
+          return InvalidArgument("Node '" + n.id + "' of a regression tree has the non-numeric score '" + score + "'");
         n.score = Value::Number(*v);
       }
     }

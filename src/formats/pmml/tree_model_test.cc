@@ -23,7 +23,8 @@ std::string Golf(const std::string& attributes) {
       "<TreeModel functionName=\"classification\" " + attributes +
           "><MiningSchema><MiningField name=\"temperature\"/><MiningField name=\"humidity\"/>"
           "<MiningField name=\"outlook\"/><MiningField name=\"whatIdo\" usageType=\"target\"/></MiningSchema>"
-          "<Output><OutputField name=\"confidence\" feature=\"confidence\"/><OutputField name=\"node\" feature=\"entityId\"/></Output>"
+          "<Output><OutputField name=\"confidence\" feature=\"confidence\"/><OutputField name=\"node\" "
+          "feature=\"entityId\"/></Output>"
           "<Node id=\"1\" score=\"will play\" recordCount=\"100\" defaultChild=\"2\"><True/>"
           "<ScoreDistribution value=\"will play\" recordCount=\"60\" confidence=\"0.6\"/>"
           "<ScoreDistribution value=\"may play\" recordCount=\"30\" confidence=\"0.3\"/>"
@@ -87,25 +88,28 @@ TEST(PmmlTreeTest, MissingValueStrategies) {
   EXPECT_NEAR(def.Get("confidence").number(), 0.48, 1e-12);
   // none: unknown predicates count as false; no true child -> null prediction by default.
   EXPECT_TRUE(Score("missingValueStrategy=\"none\"", {}).Get("whatIdo").missing());
-  EXPECT_EQ(Score("missingValueStrategy=\"none\" noTrueChildStrategy=\"returnLastPrediction\"", {}).Get("whatIdo").string(),
-            "will play");
+  EXPECT_EQ(
+      Score("missingValueStrategy=\"none\" noTrueChildStrategy=\"returnLastPrediction\"", {}).Get("whatIdo").string(),
+      "will play");
 }
 
 TEST(PmmlTreeTest, RegressionTreeAndErrors) {
-  std::string text = Doc("<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>"
-                         "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>",
-                         "<TreeModel functionName=\"regression\" splitCharacteristic=\"binarySplit\"><MiningSchema>"
-                         "<MiningField name=\"x\"/><MiningField name=\"y\" usageType=\"target\"/></MiningSchema>"
-                         "<Node score=\"0\"><True/><Node score=\"1.5\"><SimplePredicate field=\"x\" operator=\"lessThan\" "
-                         "value=\"3\"/></Node><Node score=\"2.5\"><SimpleSetPredicate field=\"x\" booleanOperator=\"isIn\">"
-                         "<Array type=\"real\">3 4 5</Array></SimpleSetPredicate></Node></Node></TreeModel>");
+  std::string text =
+      Doc("<DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>"
+          "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>",
+          "<TreeModel functionName=\"regression\" splitCharacteristic=\"binarySplit\"><MiningSchema>"
+          "<MiningField name=\"x\"/><MiningField name=\"y\" usageType=\"target\"/></MiningSchema>"
+          "<Node score=\"0\"><True/><Node score=\"1.5\"><SimplePredicate field=\"x\" operator=\"lessThan\" "
+          "value=\"3\"/></Node><Node score=\"2.5\"><SimpleSetPredicate field=\"x\" booleanOperator=\"isIn\">"
+          "<Array type=\"real\">3 4 5</Array></SimpleSetPredicate></Node></Node></TreeModel>");
   auto doc = testing::MustLoad(text);
   ASSERT_NE(doc, nullptr);
   EXPECT_EQ(testing::ScoreOne(*doc, {{"x", N(1)}}).Get("y").number(), 1.5);
   EXPECT_EQ(testing::ScoreOne(*doc, {{"x", N(4)}}).Get("y").number(), 2.5);
   EXPECT_TRUE(testing::ScoreOne(*doc, {{"x", N(9)}}).Get("y").missing());
-  auto bad = PmmlDocument::Load(Doc("", "<TreeModel functionName=\"regression\"><MiningSchema/>"
-                                        "<Node score=\"abc\"><True/></Node></TreeModel>"));
+  auto bad = PmmlDocument::Load(Doc("",
+                                    "<TreeModel functionName=\"regression\"><MiningSchema/>"
+                                    "<Node score=\"abc\"><True/></Node></TreeModel>"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("abc"), std::string::npos);
 }

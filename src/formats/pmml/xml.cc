@@ -22,8 +22,8 @@ bool ContainsNoCase(std::string_view text, std::string_view needle) {
 
 Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view bytes, const XmlLimits& limits) {
   if (bytes.size() > limits.max_bytes) {
-    return ResourceExhausted("the PMML document has " + std::to_string(bytes.size()) + " bytes, more than the limit of " +
-                             std::to_string(limits.max_bytes));
+    return ResourceExhausted("the PMML document has " + std::to_string(bytes.size()) +
+                             " bytes, more than the limit of " + std::to_string(limits.max_bytes));
   }
   // A DOCTYPE is never needed by PMML; one that declares entities is an expansion or external
   // entity attack. The DOCTYPE, when present, precedes the root element.

@@ -16,7 +16,8 @@ TEST(PmmlXmlTest, RefusesEntityDeclarations) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("entit"), std::string::npos);
-  std::string external = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><PMML>&xxe;</PMML>";
+  std::string external =
+      "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><PMML>&xxe;</PMML>";
   EXPECT_FALSE(ParseXml(external).ok());
 }
 
@@ -38,7 +39,8 @@ TEST(PmmlXmlTest, RefusesDeepNestingLargeAndMalformedDocuments) {
 }
 
 TEST(PmmlXmlTest, NamespaceAgnosticNames) {
-  auto doc = ParseXml("<pmml:PMML xmlns:pmml=\"http://www.dmg.org/PMML-3_2\"><pmml:DataDictionary a=\"1\"/></pmml:PMML>");
+  auto doc =
+      ParseXml("<pmml:PMML xmlns:pmml=\"http://www.dmg.org/PMML-3_2\"><pmml:DataDictionary a=\"1\"/></pmml:PMML>");
   ASSERT_TRUE(doc.ok()) << doc.status().message();
   pugi::xml_node root = (*doc)->document_element();
   EXPECT_EQ(LocalName(root), "PMML");

@@ -38,9 +38,9 @@ Result<CsvTable> ParseCsv(std::string_view text, const CsvLimits& limits) {
   CsvTable table;
   std::vector<std::optional<std::string>> record;
   std::string cell;
-  bool quoted = false;       // the current cell was quoted
-  bool in_quotes = false;    // inside a quoted section
-  bool any = false;          // the current record has content
+  bool quoted = false;     // the current cell was quoted
+  bool in_quotes = false;  // inside a quoted section
+  bool any = false;        // the current record has content
   size_t line = 1, cells = 0;
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 BOM
   auto end_cell = [&] {
@@ -67,7 +67,8 @@ Result<CsvTable> ParseCsv(std::string_view text, const CsvLimits& limits) {
       table.rows.push_back(std::move(record));
     }
     cells += table.header.size();
-    if (cells > limits.max_cells) return ResourceExhausted("the CSV has more cells than the limit of " + std::to_string(limits.max_cells));
+    if (cells > limits.max_cells)
+      return ResourceExhausted("the CSV has more cells than the limit of " + std::to_string(limits.max_cells));
     record.clear();
     any = false;
     return Status::Ok();
@@ -240,7 +241,8 @@ Result<std::string> EncodeCsv(const TensorMap& outputs, const Signature& signatu
           }
           break;
         }
-        default: return InvalidArgument("output '" + signature.outputs[c].name + "' has a type CSV output does not support");
+        default:
+          return InvalidArgument("output '" + signature.outputs[c].name + "' has a type CSV output does not support");
       }
     }
     out += '\n';

@@ -1,0 +1,16 @@
+#pragma once
+
+// The oneDNN kernel families; each replaces the ops it accelerates and keeps the kernel
+// registered before it (the reference one) as its fallback. Called by RegisterOneDnnKernels.
+
+#include "kernels/registry.h"
+
+namespace mlserving::kernels::onednn {
+
+void RegisterMatMulKernels(KernelRegistry& registry);   // matmul_ops.cc (MatMul, Gemm)
+void RegisterConvKernels(KernelRegistry& registry);     // conv_ops.cc (Conv)
+void RegisterPoolKernels(KernelRegistry& registry);     // pool_ops.cc (Max/Average/Global*Pool)
+void RegisterNormKernels(KernelRegistry& registry);     // norm_ops.cc (Softmax, LayerNorm, BatchNorm)
+void RegisterEltwiseKernels(KernelRegistry& registry);  // eltwise_ops.cc (Relu, Sigmoid, Tanh, Gelu, …)
+
+}  // namespace mlserving::kernels::onednn

@@ -1,0 +1,13 @@
+#include "kernels/onednn/families.h"
+
+namespace mlserving::kernels {
+
+void RegisterOneDnnKernels(KernelRegistry& registry) {
+  onednn::RegisterMatMulKernels(registry);
+  onednn::RegisterConvKernels(registry);
+  onednn::RegisterPoolKernels(registry);
+  onednn::RegisterNormKernels(registry);
+  onednn::RegisterEltwiseKernels(registry);
+}
+
+}  // namespace mlserving::kernels
