@@ -8,6 +8,8 @@ What it makes (all paths relative to the output directory, `fixtures/` by defaul
                          then LogisticRegression) exported by skl2onnx with one input per feature.
   iris/iris.onnx         RandomForestClassifier (10 trees, depth 4) with string class labels,
                          exported by skl2onnx as a TreeEnsembleClassifier over `float_input`.
+  svm/svm.onnx           SVC(kernel="rbf", probability=True) with string class labels on iris,
+                         exported by skl2onnx as an SVMClassifier (prob_a/prob_b) over `float_input`.
   mlp/mlp.onnx           torch MLP 4 -> 16 Relu -> 8 Tanh -> 3 Softmax exported by the TorchScript
                          (legacy) exporter, input `x` [batch, 4], output `probabilities`.
   <model>/cases.json     HTTP /eval request bodies and the outputs onnxruntime computes for them.
@@ -55,6 +57,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import SVC
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATASETS = Path("/work/shared/datasets")
@@ -399,6 +402,59 @@ def build_iris(datasets: Path, out: Path, written: list) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
+# svm: support vector classifier with Platt-scaled probabilities and string labels.
+# --------------------------------------------------------------------------------------------
+
+
+def build_svm(datasets: Path, out: Path, written: list) -> dict:
+    df = pd.read_csv(datasets / "iris.csv")
+    x = df[IRIS_FEATURES].to_numpy(dtype=np.float32)
+    y = df["species"].astype(str).to_numpy()
+
+    # probability=True fits prob_a/prob_b by an internal cross-validation; random_state fixes it.
+    svc = SVC(kernel="rbf", probability=True, random_state=SEED)
+    svc.fit(x, y)
+    model = to_onnx(
+        svc,
+        initial_types=[("float_input", FloatTensorType([None, 4]))],
+        target_opset=SKL_TARGET_OPSET,
+    )
+    canonical_opsets(model)
+    onnx.checker.check_model(model, full_check=True)
+    model_bytes = model.SerializeToString()
+    model_dir = out / "svm"
+    write_bytes(model_dir / "svm.onnx", model_bytes, written)
+
+    classes = [str(c) for c in svc.classes_]
+    sess = make_session(model_bytes)
+
+    def case(name: str, form: str, request: dict, batch: np.ndarray) -> dict:
+        feeds = {"float_input": batch.astype(np.float32)}
+        expected = run_model(sess, feeds, classes)
+        # libsvm couples the pairwise probabilities in double, onnxruntime in float with the same
+        # stopping rule; the labels come from the one-vs-one votes in both.
+        assert np.allclose(expected["output_probability"], svc.predict_proba(feeds["float_input"]),
+                           atol=1e-3), name
+        assert (expected["output_label"] == svc.predict(feeds["float_input"])).all(), name
+        return {"name": name, "request_form": form, "request": request, "feeds": feeds,
+                "expected": expected}
+
+    single = [6.5, 3, 5.5, 1.8]
+    rng = np.random.default_rng(SEED + 1)
+    picked = np.sort(rng.choice(len(df), size=12, replace=False))
+    rows = df.loc[picked, IRIS_FEATURES].to_numpy(dtype=np.float64)
+    cases = [
+        case("single_instance", "single", {"float_input": single},
+             np.array([single], dtype=np.float32)),
+        case("csv_sample_12", "batch", {"float_input": rows.tolist()}, rows),
+    ]
+    write_cases(model_dir, cases, written)
+    write_npy_case(model_dir, cases[-1], written)
+    return {"model": model, "classes": classes, "npy_case": cases[-1]["name"],
+            "train_accuracy": float(svc.score(x, y))}
+
+
+# --------------------------------------------------------------------------------------------
 # mlp: torch MLP through the TorchScript exporter.
 # --------------------------------------------------------------------------------------------
 
@@ -599,6 +655,17 @@ def write_readme(out: Path, results: dict, written: list) -> None:
         "",
         *signature_md(d["iris"]),
         "",
+        "### `svm/svm.onnx`",
+        "",
+        "SVC(kernel=\"rbf\", probability=True, random_state=0) on iris.csv, string labels: an "
+        "ai.onnx.ml `SVMClassifier` with support vectors, `prob_a`/`prob_b` (Platt scaling) and "
+        "onnxruntime's pairwise coupling of the one-vs-one probabilities; the label comes from "
+        "the one-vs-one votes. "
+        f"Training accuracy {results['svm']['train_accuracy']:.3f}. Class order of "
+        f"`output_probability`: {results['svm']['classes']}.",
+        "",
+        *signature_md(d["svm"]),
+        "",
         "### `mlp/mlp.onnx`",
         "",
         "torch MLP 4 -> Linear 16 -> Relu -> Linear 8 -> Tanh -> Linear 3 -> Softmax, random "
@@ -634,7 +701,7 @@ def write_readme(out: Path, results: dict, written: list) -> None:
         "`<model>/inputs/<input>.npy` and `<model>/expected/<output>.npy` are the last case of "
         "each `cases.json` "
         f"(titanic: `{results['titanic']['npy_case']}`, iris: `{results['iris']['npy_case']}`, "
-        f"mlp: `{results['mlp']['npy_case']}`) as numpy arrays: numbers as float32, strings as "
+        f"svm: `{results['svm']['npy_case']}`, mlp: `{results['mlp']['npy_case']}`) as numpy arrays: numbers as float32, strings as "
         "numpy unicode (`<U`) arrays, integer labels as int64, probabilities as float32 "
         "`[batch, classes]`. For `mlserving predict --input NAME=FILE.npy --output-dir`.",
         "",
@@ -692,6 +759,7 @@ def main() -> int:
         "titanic": build_titanic(args.datasets, out, written),
         "iris": build_iris(args.datasets, out, written),
         "mlp": build_mlp(out, written),
+        "svm": build_svm(args.datasets, out, written),
     }
     results["broken"] = build_broken((out / "titanic" / "titanic.onnx").read_bytes(), out, written)
     write_readme(out, results, written)

@@ -137,15 +137,22 @@ bool SniffOnnx(const std::string& path, std::string_view head) {
   return !head.empty() && static_cast<unsigned char>(head[0]) == 0x08;
 }
 
-Result<std::unique_ptr<Evaluator>> LoadOnnxBytes(std::string_view bytes, const std::string& display_name,
-                                                 const std::string& model_dir) {
+namespace {
+
+Status ParseModel(std::string_view bytes, const std::string& display_name, ::onnx::ModelProto& model) {
   if (bytes.size() > kMaxModelBytes) return ResourceExhausted(display_name + " is larger than 2 GiB");
-  ::onnx::ModelProto model;
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument(display_name +
                            " is not a valid ONNX model: the protobuf could not be parsed (is the file truncated, or "
                            "not an .onnx export?)");
   }
+  return Status::Ok();
+}
+
+/// Lowers a parsed model. Frees the protobuf (its weights) as soon as the graph holds its own
+/// copies, so that peak memory is about twice the weights, not three times.
+Result<std::unique_ptr<Evaluator>> LoadOnnxModel(::onnx::ModelProto& model, const std::string& display_name,
+                                                 const std::string& model_dir) {
   if (!model.has_graph()) return InvalidArgument(display_name + " is not a valid ONNX model: it has no graph");
   OpsetMap opsets;
   for (const auto& opset : model.opset_import()) {
@@ -156,6 +163,9 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxBytes(std::string_view bytes, const s
   Result<ir::Graph> graph_or = GraphFromProto(model.graph(), opsets, model_dir);
   if (!graph_or.ok()) return graph_or.status().WithContext(display_name);
   ir::Graph graph = std::move(graph_or).value();
+  const int64_t ir_version = model.ir_version();
+  const std::string producer_name = model.producer_name() + " " + model.producer_version();
+  model.Clear();
   if (graph.outputs().empty()) return InvalidArgument(display_name + " declares no graph outputs");
 
   std::vector<int> producer = graph.ProducerIndex();
@@ -175,8 +185,8 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxBytes(std::string_view bytes, const s
   }
 
   std::ostringstream summary;
-  summary << "onnx model " << display_name << " (ir " << model.ir_version() << ", opset " << opsets[""];
-  if (!model.producer_name().empty()) summary << ", from " << model.producer_name() << " " << model.producer_version();
+  summary << "onnx model " << display_name << " (ir " << ir_version << ", opset " << opsets[""];
+  if (producer_name != " ") summary << ", from " << producer_name;
   summary << ", " << graph.nodes().size() << " nodes)";
 
   Result<std::unique_ptr<engine::GraphEvaluator>> engine =
@@ -186,14 +196,32 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxBytes(std::string_view bytes, const s
       std::make_unique<OnnxEvaluator>(std::move(signature), std::move(engine).value(), summary.str()));
 }
 
+}  // namespace
+
+Result<std::unique_ptr<Evaluator>> LoadOnnxBytes(std::string_view bytes, const std::string& display_name,
+                                                 const std::string& model_dir) {
+  ::onnx::ModelProto model;
+  RETURN_IF_ERROR(ParseModel(bytes, display_name, model));
+  return LoadOnnxModel(model, display_name, model_dir);
+}
+
 Result<std::unique_ptr<Evaluator>> LoadOnnxFile(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return NotFound("model file '" + path + "' does not exist");
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return NotFound("cannot read model file '" + path + "': " + ec.message());
+  if (size > kMaxModelBytes) return ResourceExhausted(path + " is larger than 2 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot open model file '" + path + "'");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string display_name = std::filesystem::path(path).filename().string();
+  ::onnx::ModelProto model;
+  {
+    std::string bytes(static_cast<size_t>(size), '\0');
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return NotFound("cannot read model file '" + path + "'");
+    RETURN_IF_ERROR(ParseModel(bytes, display_name, model));
+  }  // the file bytes are freed before lowering
   std::string dir = std::filesystem::path(path).parent_path().string();
-  return LoadOnnxBytes(bytes, std::filesystem::path(path).filename().string(), dir.empty() ? "." : dir);
+  return LoadOnnxModel(model, display_name, dir.empty() ? "." : dir);
 }
 
 }  // namespace mlserving::formats::onnx

@@ -58,6 +58,10 @@ TEST(OnnxModelTest, IrisTreeEnsembleMatchesOnnxRuntime) {
   CheckFixture("iris", {"float_input"}, {"output_label", "output_probability"});
 }
 
+TEST(OnnxModelTest, SvmClassifierMatchesOnnxRuntime) {
+  CheckFixture("svm", {"float_input"}, {"output_label", "output_probability"});
+}
+
 TEST(OnnxModelTest, TorchMlpMatchesOnnxRuntime) { CheckFixture("mlp", {"x"}, {"probabilities"}); }
 
 TEST(OnnxModelTest, DescribesZipMapOutputsAsBatchByClasses) {

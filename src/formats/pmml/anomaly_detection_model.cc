@@ -82,8 +82,8 @@ Result<std::unique_ptr<Model>> CompileAnomalyDetectionModel(ModelCompileContext&
       return InvalidArgument("MeanClusterDistances needs one distance per cluster");
     }
   }
-  return std::unique_ptr<Model>(new AnomalyDetectionModel(std::move(ctx.info), std::move(inner), algorithm,
-                                                          sample_size, std::move(mean_distances)));
+  return std::unique_ptr<Model>(new AnomalyDetectionModel(std::move(ctx.info), std::move(inner), algorithm, sample_size,
+                                                          std::move(mean_distances)));
 }
 
 }  // namespace mlserving::formats::pmml

@@ -194,7 +194,8 @@ Result<std::unique_ptr<Model>> CompileClusteringModel(ModelCompileContext& ctx) 
   if (spec.fields.empty()) return InvalidArgument("the ClusteringModel has no center ClusteringField");
   if (pugi::xml_node weights = Child(ctx.node, "MissingValueWeights")) {
     ASSIGN_OR_RETURN(std::vector<double> q, NumberArray(Child(weights, "Array")));
-    if (q.size() != center_field.size()) return InvalidArgument("MissingValueWeights needs one weight per ClusteringField");
+    if (q.size() != center_field.size())
+      return InvalidArgument("MissingValueWeights needs one weight per ClusteringField");
     size_t j = 0;
     for (size_t i = 0; i < q.size(); ++i) {
       if (center_field[i]) spec.fields[j++].missing_weight = q[i];

@@ -45,7 +45,7 @@ class ClusteringModel final : public Model {
   };
   struct Spec {
     Measure measure = Measure::kSquaredEuclidean;
-    double p = 2;  ///< minkowski
+    double p = 2;                                                                   ///< minkowski
     double c00 = 0, c01 = 0, c10 = 0, c11 = 0, d00 = 0, d01 = 0, d10 = 0, d11 = 0;  ///< binarySimilarity
     std::vector<Field> fields;
     std::vector<double> centers;  ///< row-major: clusters × fields

@@ -24,7 +24,8 @@ double GeneralRegressionModel::InverseLink(Link link, double eta, double paramet
     case Link::kCauchit: return 0.5 + std::atan(eta) / M_PI;
     case Link::kPower: return parameter == 0 ? std::exp(eta) : std::pow(eta, 1.0 / parameter);
     case Link::kOddsPower:
-      return parameter == 0 ? 1.0 / (1.0 + std::exp(-eta)) : 1.0 / (1.0 + std::pow(1.0 + parameter * eta, -1.0 / parameter));
+      return parameter == 0 ? 1.0 / (1.0 + std::exp(-eta))
+                            : 1.0 / (1.0 + std::pow(1.0 + parameter * eta, -1.0 / parameter));
     case Link::kNegbin: return 1.0 / (parameter * (std::exp(-eta) - 1.0));
   }
   return eta;
@@ -356,7 +357,6 @@ Result<std::unique_ptr<Model>> CompileGeneralRegressionModel(ModelCompileContext
     if (cells_of.size() <= p) cells_of.resize(spec.parameters.size());
     cells_of[p].push_back(std::move(cell));
   }
-  cells_of.resize(spec.parameters.size());
 
   // ParamMatrix: which class (or none) each β belongs to.
   struct PCell {

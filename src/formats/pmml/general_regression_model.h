@@ -45,10 +45,10 @@ class GeneralRegressionModel final : public Model {
   struct Cell {
     Slot slot = kNoSlot;
     bool factor = true;
-    Value level;                  ///< factor: the level this cell tests
-    double exponent = 1;          ///< covariate
-    int contrast = -1;            ///< factor with a contrast matrix: index into contrasts_
-    int contrast_column = -1;     ///< the column of `level` in that matrix
+    Value level;               ///< factor: the level this cell tests
+    double exponent = 1;       ///< covariate
+    int contrast = -1;         ///< factor with a contrast matrix: index into contrasts_
+    int contrast_column = -1;  ///< the column of `level` in that matrix
   };
   struct Parameter {
     int32_t cell_begin = 0;
@@ -86,16 +86,16 @@ class GeneralRegressionModel final : public Model {
     std::vector<Contrast> contrasts;
     /// Per class (aligned with ModelInfo::classes) for classification, one entry otherwise.
     std::vector<std::vector<Beta>> equations;
-    std::vector<Beta> shared;               ///< ordinal: the PCells without targetCategory
-    std::vector<double> thresholds;         ///< ordinal: θ per class (NaN for the last category)
-    int reference_class = -1;               ///< multinomial / binary generalizedLinear
+    std::vector<Beta> shared;        ///< ordinal: the PCells without targetCategory
+    std::vector<double> thresholds;  ///< ordinal: θ per class (NaN for the last category)
+    int reference_class = -1;        ///< multinomial / binary generalizedLinear
     double offset_value = 0;
     Slot offset_slot = kNoSlot;
     double trials_value = 1;
     Slot trials_slot = kNoSlot;
-    Slot end_time_slot = kNoSlot;   ///< Cox
-    Slot strata_slot = kNoSlot;     ///< Cox
-    std::vector<Stratum> strata;    ///< Cox (one unnamed stratum without baselineStrataVariable)
+    Slot end_time_slot = kNoSlot;  ///< Cox
+    Slot strata_slot = kNoSlot;    ///< Cox
+    std::vector<Stratum> strata;   ///< Cox (one unnamed stratum without baselineStrataVariable)
   };
 
   GeneralRegressionModel(ModelInfo info, Spec spec);

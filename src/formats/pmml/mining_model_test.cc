@@ -100,11 +100,11 @@ TEST(PmmlMiningTest, NestedUnsupportedSegmentIsNamed) {
   auto doc = PmmlDocument::Load(Doc(kFields,
                                     "<MiningModel functionName=\"regression\"><MiningSchema/>"
                                     "<Segmentation multipleModelMethod=\"sum\"><Segment><True/>"
-                                    "<SupportVectorMachineModel functionName=\"regression\"/></Segment>"
+                                    "<TimeSeriesModel functionName=\"timeSeries\"/></Segment>"
                                     "</Segmentation></MiningModel>"));
   ASSERT_FALSE(doc.ok());
   EXPECT_EQ(doc.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(doc.status().message().find("SupportVectorMachineModel"), std::string::npos);
+  EXPECT_NE(doc.status().message().find("TimeSeriesModel"), std::string::npos);
 }
 
 }  // namespace

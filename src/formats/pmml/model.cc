@@ -3,7 +3,15 @@
 #include <algorithm>
 #include <array>
 
+#include "formats/pmml/anomaly_detection_model.h"
+#include "formats/pmml/clustering_model.h"
 #include "formats/pmml/compiler.h"
+#include "formats/pmml/general_regression_model.h"
+#include "formats/pmml/naive_bayes_model.h"
+#include "formats/pmml/neural_network.h"
+#include "formats/pmml/rule_set_model.h"
+#include "formats/pmml/scorecard.h"
+#include "formats/pmml/support_vector_machine_model.h"
 #include "formats/pmml/xml.h"
 
 namespace mlserving::formats::pmml {
@@ -21,16 +29,16 @@ constexpr std::array<ModelType, 16> kModelTypes = {{
     {"TreeModel", &CompileTreeModel},
     {"RegressionModel", &CompileRegressionModel},
     {"MiningModel", &CompileMiningModel},
-    {"GeneralRegressionModel", nullptr},
-    {"NeuralNetwork", nullptr},
-    {"NaiveBayesModel", nullptr},
-    {"SupportVectorMachineModel", nullptr},
-    {"ClusteringModel", nullptr},
-    {"Scorecard", nullptr},
+    {"GeneralRegressionModel", &CompileGeneralRegressionModel},
+    {"NeuralNetwork", &CompileNeuralNetwork},
+    {"NaiveBayesModel", &CompileNaiveBayesModel},
+    {"SupportVectorMachineModel", &CompileSupportVectorMachineModel},
+    {"ClusteringModel", &CompileClusteringModel},
+    {"Scorecard", &CompileScorecard},
     {"NearestNeighborModel", nullptr},
-    {"RuleSetModel", nullptr},
+    {"RuleSetModel", &CompileRuleSetModel},
     {"AssociationModel", nullptr},
-    {"AnomalyDetectionModel", nullptr},
+    {"AnomalyDetectionModel", &CompileAnomalyDetectionModel},
     {"SequenceModel", nullptr},
     {"TextModel", nullptr},
     {"TimeSeriesModel", nullptr},

@@ -67,7 +67,8 @@ using NB = NaiveBayesModel;
 Status ReadCounts(pugi::xml_node counts, const ModelInfo& info, std::vector<double>& row) {
   for (pugi::xml_node c : Children(counts, "TargetValueCount")) {
     int i = info.ClassIndex(Attr(c, "value"));
-    if (i < 0) return InvalidArgument("TargetValueCount names the unknown target value '" + std::string(Attr(c, "value")) + "'");
+    if (i < 0)
+      return InvalidArgument("TargetValueCount names the unknown target value '" + std::string(Attr(c, "value")) + "'");
     ASSIGN_OR_RETURN(double count, RequiredNumberAttr(c, "count"));
     row[static_cast<size_t>(i)] += count;
   }
@@ -84,7 +85,9 @@ Result<NB::Input> CompileInput(pugi::xml_node node, ModelCompileContext& ctx) {
     in.stats.assign(k, {std::nan(""), std::nan("")});
     for (pugi::xml_node s : Children(stats, "TargetValueStat")) {
       int c = ctx.info.ClassIndex(Attr(s, "value"));
-      if (c < 0) return InvalidArgument("TargetValueStat names the unknown target value '" + std::string(Attr(s, "value")) + "'");
+      if (c < 0)
+        return InvalidArgument("TargetValueStat names the unknown target value '" + std::string(Attr(s, "value")) +
+                               "'");
       auto& [a, b] = in.stats[static_cast<size_t>(c)];
       if (pugi::xml_node g = Child(s, "GaussianDistribution")) {
         ASSIGN_OR_RETURN(a, RequiredNumberAttr(g, "mean"));
@@ -100,7 +103,8 @@ Result<NB::Input> CompileInput(pugi::xml_node node, ModelCompileContext& ctx) {
     }
     for (size_t c = 0; c < k; ++c) {
       if (std::isnan(in.stats[c].first)) {
-        return InvalidArgument("the TargetValueStats of '" + field + "' miss the category '" + ctx.info.classes[c] + "'");
+        return InvalidArgument("the TargetValueStats of '" + field + "' miss the category '" + ctx.info.classes[c] +
+                               "'");
       }
     }
     return in;
@@ -147,7 +151,8 @@ Result<std::unique_ptr<Model>> CompileNaiveBayesModel(ModelCompileContext& ctx) 
     ASSIGN_OR_RETURN(NB::Input in, CompileInput(b, ctx));
     inputs.push_back(std::move(in));
   }
-  return std::unique_ptr<Model>(new NaiveBayesModel(std::move(ctx.info), std::move(inputs), std::move(priors), threshold));
+  return std::unique_ptr<Model>(
+      new NaiveBayesModel(std::move(ctx.info), std::move(inputs), std::move(priors), threshold));
 }
 
 }  // namespace mlserving::formats::pmml

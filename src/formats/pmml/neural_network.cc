@@ -80,11 +80,13 @@ Status NeuralNetwork::Score(EvalContext& ctx, Prediction& out) const {
         a[base + static_cast<size_t>(n)] = std::exp(neuron.con_count * std::log(neuron.altitude) - z);
         continue;
       }
-      z = neuron.bias;
+      // Σ weight · input, then the bias (the summation order of the reference evaluators).
+      z = 0;
       for (int32_t c = neuron.con_begin; c < neuron.con_begin + neuron.con_count; ++c) {
         const Connection& con = connections_[static_cast<size_t>(c)];
         z += con.weight * a[static_cast<size_t>(con.from)];
       }
+      z += neuron.bias;
       a[base + static_cast<size_t>(n)] = Activate(layer.activation, z, layer.threshold);
     }
     if (layer.normalization == LayerNorm::kNone) continue;
@@ -106,7 +108,8 @@ Status NeuralNetwork::Score(EvalContext& ctx, Prediction& out) const {
     return Status::Ok();
   }
   out.probabilities.assign(info_.classes.size(), 0.0);
-  for (const Output& o : outputs_) out.probabilities[static_cast<size_t>(o.class_index)] = a[static_cast<size_t>(o.neuron)];
+  for (const Output& o : outputs_)
+    out.probabilities[static_cast<size_t>(o.class_index)] = a[static_cast<size_t>(o.neuron)];
   out.value = Value::String(info_.classes[ArgMax(out.probabilities)]);
   return Status::Ok();
 }
@@ -153,12 +156,14 @@ Result<Defaults> ReadDefaults(pugi::xml_node node, const Defaults& parent) {
   Defaults d = parent;
   if (HasAttr(node, "activationFunction")) {
     std::optional<Activation> a = ParseActivation(Attr(node, "activationFunction"));
-    if (!a) return InvalidArgument("unknown activationFunction '" + std::string(Attr(node, "activationFunction")) + "'");
+    if (!a)
+      return InvalidArgument("unknown activationFunction '" + std::string(Attr(node, "activationFunction")) + "'");
     d.activation = *a;
   }
   if (HasAttr(node, "normalizationMethod")) {
     std::optional<NN::LayerNorm> n = ParseLayerNorm(Attr(node, "normalizationMethod"));
-    if (!n) return InvalidArgument("unknown normalizationMethod '" + std::string(Attr(node, "normalizationMethod")) + "'");
+    if (!n)
+      return InvalidArgument("unknown normalizationMethod '" + std::string(Attr(node, "normalizationMethod")) + "'");
     d.normalization = *n;
   }
   ASSIGN_OR_RETURN(d.threshold, NumberAttr(node, "threshold", d.threshold));
@@ -259,7 +264,8 @@ Result<std::unique_ptr<Model>> CompileNeuralNetwork(ModelCompileContext& ctx) {
         ASSIGN_OR_RETURN(std::string from, RequiredAttr(c, "from"));
         auto it = index.find(from);
         if (it == index.end()) {
-          return InvalidArgument("neuron '" + id + "' connects from '" + from + "', which is no earlier neuron or input");
+          return InvalidArgument("neuron '" + id + "' connects from '" + from +
+                                 "', which is no earlier neuron or input");
         }
         ASSIGN_OR_RETURN(double w, RequiredNumberAttr(c, "weight"));
         connections.push_back({it->second, w});

@@ -189,8 +189,8 @@ Result<std::unique_ptr<Model>> CompileRuleSetModel(ModelCompileContext& ctx) {
     }
     r.distribution = std::move(dense);
   }
-  return std::unique_ptr<Model>(
-      new RuleSetModel(std::move(ctx.info), std::move(rules), top.second, criterion, default_class, default_confidence));
+  return std::unique_ptr<Model>(new RuleSetModel(std::move(ctx.info), std::move(rules), top.second, criterion,
+                                                 default_class, default_confidence));
 }
 
 }  // namespace mlserving::formats::pmml

@@ -111,8 +111,7 @@ Result<std::unique_ptr<Model>> CompileScorecard(ModelCompileContext& ctx) {
   }
   if (characteristics.empty()) return InvalidArgument("the Scorecard has no Characteristic");
   return std::unique_ptr<Model>(new Scorecard(std::move(ctx.info), std::move(characteristics), std::move(attributes),
-                                              std::move(codes), initial, use_reason_codes,
-                                              algorithm == "pointsAbove"));
+                                              std::move(codes), initial, use_reason_codes, algorithm == "pointsAbove"));
 }
 
 }  // namespace mlserving::formats::pmml

@@ -226,7 +226,8 @@ Result<std::unique_ptr<Model>> CompileSupportVectorMachineModel(ModelCompileCont
     SVM::Machine machine;
     ASSIGN_OR_RETURN(machine.threshold, NumberAttr(m, "threshold", threshold));
     if (classification) {
-      if (!HasAttr(m, "targetCategory")) return InvalidArgument("a classification SupportVectorMachine lacks targetCategory");
+      if (!HasAttr(m, "targetCategory"))
+        return InvalidArgument("a classification SupportVectorMachine lacks targetCategory");
       machine.target = ctx.info.AddClass(Attr(m, "targetCategory"));
       if (HasAttr(m, "alternateTargetCategory")) {
         machine.alternate = ctx.info.AddClass(Attr(m, "alternateTargetCategory"));

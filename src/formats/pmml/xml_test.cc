@@ -53,11 +53,11 @@ TEST(PmmlDocumentTest, ClearLoadErrors) {
   ASSERT_FALSE(missing_dd.ok());
   EXPECT_NE(missing_dd.status().message().find("DataDictionary"), std::string::npos);
   auto unsupported = PmmlDocument::Load(
-      "<PMML version=\"4.4\"><DataDictionary/><NeuralNetwork functionName=\"regression\"><MiningSchema/>"
-      "</NeuralNetwork></PMML>");
+      "<PMML version=\"4.4\"><DataDictionary/><TimeSeriesModel functionName=\"timeSeries\"><MiningSchema/>"
+      "</TimeSeriesModel></PMML>");
   ASSERT_FALSE(unsupported.ok());
   EXPECT_EQ(unsupported.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(unsupported.status().message().find("NeuralNetwork"), std::string::npos);
+  EXPECT_NE(unsupported.status().message().find("TimeSeriesModel"), std::string::npos);
   auto unknown_field = PmmlDocument::Load(
       "<PMML version=\"4.4\"><DataDictionary/><RegressionModel functionName=\"regression\"><MiningSchema>"
       "<MiningField name=\"nope\"/></MiningSchema><RegressionTable intercept=\"1\"/></RegressionModel></PMML>");

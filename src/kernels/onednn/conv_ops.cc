@@ -1,7 +1,9 @@
-// Conv (1-D, 2-D, 3-D; groups, strides, dilations, pads, auto_pad) on the oneDNN convolution
-// primitive (float32). Weights that are graph constants are reordered into the layout the
-// primitive chose once per layout (in practice once per model), not per request.
+// Conv and ConvTranspose (1-D, 2-D, 3-D; groups, strides, dilations, pads, auto_pad; for
+// ConvTranspose also output_padding and output_shape) on the oneDNN convolution and
+// deconvolution primitives (float32). Weights that are graph constants are reordered into the
+// layout the primitive chose once per layout (in practice once per model), not per request.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,25 +15,77 @@
 namespace mlserving::kernels::onednn {
 namespace {
 
+using reference::AutoPad;
 using reference::ReadWindowAttrs;
 using reference::ResolveWindow;
 using reference::SetOutput;
 using reference::WindowAttrs;
 using reference::WindowGeometry;
 
-/// A convolution prepared for one (input shape, weight shape, threads) key; `pd` is null when
-/// oneDNN has no implementation for it (the kernel then falls back).
+/// A (de)convolution prepared for one (input shape, weight shape, threads) key; `pd` is null
+/// when oneDNN has no implementation for it (the kernel then falls back).
 struct ConvPrimitive {
-  std::unique_ptr<dnnl::convolution_forward::primitive_desc> pd;
-  dnnl::convolution_forward primitive;
+  std::unique_ptr<dnnl::primitive_desc> pd;
+  dnnl::primitive primitive;
   dnnl::memory::desc user_src, user_weights, user_dst, bias;
   dnnl::memory packed_weights;  ///< the constant weights in pd's layout; empty for run-time weights
 };
 
+/// ConvTranspose's extra attributes.
+struct TransposeAttrs {
+  std::vector<int64_t> output_padding, output_shape;
+};
+
+/// ConvTranspose geometry, as the reference kernel computes it: `out` is the output image, the
+/// pads are those of the equivalent convolution from the output back to the input. Output size
+/// stride * (in - 1) + output_padding + effective kernel - pads, or output_shape (pads derived,
+/// the odd one at the end for SAME_UPPER, at the beginning otherwise); SAME_* alone targets
+/// in * stride. kInvalidArgument where the reference reports an error.
+Result<WindowGeometry> TransposeGeometry(const WindowAttrs& attrs, const TransposeAttrs& t,
+                                         const std::vector<int64_t>& in, const std::vector<int64_t>& kernel) {
+  const size_t rank = in.size();
+  std::vector<int64_t> output_shape = t.output_shape;
+  if (output_shape.size() == rank + 2) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
+  auto fits = [rank](const std::vector<int64_t>& v, size_t per_dim) { return v.empty() || v.size() == rank * per_dim; };
+  if ((!attrs.kernel.empty() && attrs.kernel != kernel) || !fits(attrs.strides, 1) || !fits(attrs.dilations, 1) ||
+      !fits(attrs.pads, 2) || !fits(t.output_padding, 1) || !fits(output_shape, 1)) {
+    return InvalidArgument("ConvTranspose attributes do not match the input");
+  }
+  WindowGeometry g;
+  g.in = in;
+  g.kernel = kernel;
+  g.strides = attrs.strides.empty() ? std::vector<int64_t>(rank, 1) : attrs.strides;
+  g.dilations = attrs.dilations.empty() ? std::vector<int64_t>(rank, 1) : attrs.dilations;
+  g.pad_begin.assign(rank, 0);
+  g.pad_end.assign(rank, 0);
+  g.out.assign(rank, 0);
+  const bool same = attrs.auto_pad == AutoPad::kSameUpper || attrs.auto_pad == AutoPad::kSameLower;
+  for (size_t d = 0; d < rank; ++d) {
+    const int64_t op = t.output_padding.empty() ? 0 : t.output_padding[d];
+    const int64_t natural = g.strides[d] * (in[d] - 1) + op + (kernel[d] - 1) * g.dilations[d] + 1;
+    if (!output_shape.empty() || same) {
+      const int64_t target = output_shape.empty() ? in[d] * g.strides[d] : output_shape[d];
+      const int64_t total = natural - target;
+      const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);  // floor(total / 2)
+      g.pad_begin[d] = attrs.auto_pad == AutoPad::kSameUpper ? half : total - half;
+      g.pad_end[d] = total - g.pad_begin[d];
+    } else if (attrs.auto_pad == AutoPad::kNotSet && !attrs.pads.empty()) {
+      g.pad_begin[d] = attrs.pads[d];
+      g.pad_end[d] = attrs.pads[d + rank];
+    }
+    g.out[d] = natural - g.pad_begin[d] - g.pad_end[d];
+    if (g.out[d] <= 0) return InvalidArgument("ConvTranspose output would be empty");
+  }
+  return g;
+}
+
+/// Conv, or ConvTranspose when `transpose` is set. Fast path: float32, rank 3 to 5, consistent
+/// channels and geometry; everything else (and every error report) is the reference's.
 class ConvKernel : public FallbackKernel {
  public:
-  ConvKernel(std::unique_ptr<Kernel> fallback, WindowAttrs attrs, int64_t group, const Tensor* constant_weights)
-      : FallbackKernel(std::move(fallback)), attrs_(std::move(attrs)), group_(group) {
+  ConvKernel(std::unique_ptr<Kernel> fallback, WindowAttrs attrs, int64_t group, const Tensor* constant_weights,
+             std::optional<TransposeAttrs> transpose)
+      : FallbackKernel(std::move(fallback)), attrs_(std::move(attrs)), group_(group), transpose_(std::move(transpose)) {
     if (constant_weights != nullptr) constant_weights_ = *constant_weights;
   }
 
@@ -41,12 +95,18 @@ class ConvKernel : public FallbackKernel {
     const Tensor* b = ctx.input(2);
     if (!AllFloat32NonEmpty({x, w}) || (b != nullptr && !AllFloat32NonEmpty({b}))) return Fallback(ctx);
     if (x->rank() < 3 || x->rank() > 5 || w->rank() != x->rank()) return Fallback(ctx);
-    const int64_t out_channels = w->dim(0);
-    if (x->dim(1) != w->dim(1) * group_ || out_channels % group_ != 0) return Fallback(ctx);
+    int64_t out_channels = w->dim(0);
+    if (transpose_) {
+      out_channels = w->dim(1) * group_;
+      if (x->dim(1) != w->dim(0) || x->dim(1) % group_ != 0) return Fallback(ctx);
+    } else if (x->dim(1) != w->dim(1) * group_ || out_channels % group_ != 0) {
+      return Fallback(ctx);
+    }
     if (b != nullptr && (b->rank() != 1 || b->dim(0) != out_channels)) return Fallback(ctx);
     const std::vector<int64_t> kernel(w->shape().begin() + 2, w->shape().end());
     const std::vector<int64_t> spatial(x->shape().begin() + 2, x->shape().end());
-    Result<WindowGeometry> geometry = ResolveWindow(attrs_, kernel, spatial);
+    Result<WindowGeometry> geometry =
+        transpose_ ? TransposeGeometry(attrs_, *transpose_, spatial, kernel) : ResolveWindow(attrs_, kernel, spatial);
     if (!geometry.ok()) return Fallback(ctx);  // the reference reports the error
     const WindowGeometry& g = *geometry;
     Shape out_shape = {x->dim(0), out_channels};
@@ -54,20 +114,26 @@ class ConvKernel : public FallbackKernel {
     // Weights are packed only when they are the graph constant the kernel was created with.
     const bool packed = constant_weights_.defined() && w->raw_data() == constant_weights_.raw_data();
 
-    std::vector<int64_t> key = {ctx.intra_op_threads, b != nullptr, packed};
+    // Work: every output of a convolution (every input of a transposed one) takes one
+    // multiply-add per weight of its group.
+    const double work = static_cast<double>(transpose_ ? x->num_elements() : reference::Product(out_shape)) *
+                        static_cast<double>(w->num_elements() / w->dim(0));
+    const int threads = ThreadsFor(ctx, work);
+    std::vector<int64_t> key = {threads, b != nullptr, packed};
     AppendShape(key, x->shape());
     AppendShape(key, w->shape());
     return CatchDnnl("Conv", [&]() -> Status {
-      ScopedOmpThreads threads(ctx.intra_op_threads);
-      ASSIGN_OR_RETURN(std::shared_ptr<const ConvPrimitive> p,
-                       cache_.GetOrCreate(key, [&] { return Prepare(*x, *w, b != nullptr, packed, g, out_shape); }));
+      ScopedOmpThreads omp_threads(threads);
+      ASSIGN_OR_RETURN(std::shared_ptr<const ConvPrimitive> p, cache_.GetOrCreate(key, [&] {
+        return Prepare(*x, *w, out_channels, b != nullptr, packed, g, out_shape);
+      }));
       if (p->pd == nullptr) return Fallback(ctx);
-      const dnnl::memory src = ReorderTo(WrapTensor(p->user_src, *x), p->pd->src_desc());
+      const dnnl::memory src = ReorderTo(WrapTensor(p->user_src, *x), p->pd->src_desc(0));
       const dnnl::memory weights = packed ? p->packed_weights : WrapTensor(p->user_weights, *w);
       ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(DType::kFloat32, out_shape));
       const dnnl::memory user_dst = WrapTensor(p->user_dst, out);
-      const bool direct_dst = p->pd->dst_desc() == p->user_dst;
-      const dnnl::memory dst = direct_dst ? user_dst : dnnl::memory(p->pd->dst_desc(), CpuEngine());
+      const bool direct_dst = p->pd->dst_desc(0) == p->user_dst;
+      const dnnl::memory dst = direct_dst ? user_dst : dnnl::memory(p->pd->dst_desc(0), CpuEngine());
       std::unordered_map<int, dnnl::memory> args = {
           {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
       if (b != nullptr) args.emplace(DNNL_ARG_BIAS, WrapTensor(p->bias, *b));
@@ -82,40 +148,57 @@ class ConvKernel : public FallbackKernel {
   /// Creates the primitive for one key (called under the cache lock, which also guards packed_).
   /// Plain layouts at the boundary; oneDNN picks the internal layouts of source, destination and
   /// (constant) weights.
-  Result<std::shared_ptr<const ConvPrimitive>> Prepare(const Tensor& x, const Tensor& w, bool has_bias, bool packed,
-                                                       const WindowGeometry& g, const Shape& out_shape) const {
+  Result<std::shared_ptr<const ConvPrimitive>> Prepare(const Tensor& x, const Tensor& w, int64_t out_channels,
+                                                       bool has_bias, bool packed, const WindowGeometry& g,
+                                                       const Shape& out_shape) const {
     auto entry = std::make_shared<ConvPrimitive>();
-    dnnl::memory::dims weight_dims(w.shape().begin(), w.shape().end());
-    if (group_ > 1) {
-      weight_dims[0] /= group_;
-      weight_dims.insert(weight_dims.begin(), group_);
-    }
     entry->user_src = PlainDesc(x.shape());
-    entry->user_weights = PlainDesc(weight_dims);
+    entry->user_weights = UserWeights(w);
     entry->user_dst = PlainDesc(out_shape);
-    entry->bias = PlainDesc({w.dim(0)});
+    entry->bias = PlainDesc({out_channels});
     dnnl::memory::dims dilations = g.dilations;
     for (int64_t& d : dilations) d -= 1;  // oneDNN counts the gaps
+    dnnl::memory::dims pad_end = g.pad_end;
+    if (transpose_ && !transpose_->output_padding.empty()) {
+      // oneDNN has no output_padding: the extra output rows are less end padding.
+      for (size_t d = 0; d < pad_end.size(); ++d) pad_end[d] -= transpose_->output_padding[d];
+    }
     const auto any = dnnl::memory::format_tag::any;
-    const dnnl::memory::desc src(x.shape(), dnnl::memory::data_type::f32, any);
-    const dnnl::memory::desc dst(out_shape, dnnl::memory::data_type::f32, any);
+    const auto f32 = dnnl::memory::data_type::f32;
+    const dnnl::memory::desc src(x.shape(), f32, any);
+    const dnnl::memory::desc dst(out_shape, f32, any);
     const dnnl::memory::desc weights =
-        packed ? dnnl::memory::desc(weight_dims, dnnl::memory::data_type::f32, any) : entry->user_weights;
+        packed ? dnnl::memory::desc(entry->user_weights.dims(), f32, any) : entry->user_weights;
+    const dnnl::memory::desc* bias = has_bias ? &entry->bias : nullptr;
+    const auto inference = dnnl::prop_kind::forward_inference;
     try {
-      const auto desc = has_bias ? dnnl::convolution_forward::desc(
-                                       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
-                                       weights, entry->bias, dst, g.strides, dilations, g.pad_begin, g.pad_end)
-                                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                                   dnnl::algorithm::convolution_direct, src, weights,
-                                                                   dst, g.strides, dilations, g.pad_begin, g.pad_end);
-      entry->pd = std::make_unique<dnnl::convolution_forward::primitive_desc>(desc, DefaultAttr(), CpuEngine());
+      if (transpose_) {
+        using Deconv = dnnl::deconvolution_forward;
+        const auto algorithm = dnnl::algorithm::deconvolution_direct;
+        const Deconv::desc desc = bias != nullptr ? Deconv::desc(inference, algorithm, src, weights, *bias, dst,
+                                                                 g.strides, dilations, g.pad_begin, pad_end)
+                                                  : Deconv::desc(inference, algorithm, src, weights, dst, g.strides,
+                                                                 dilations, g.pad_begin, pad_end);
+        auto pd = std::make_unique<Deconv::primitive_desc>(desc, DefaultAttr(), CpuEngine());
+        entry->primitive = Deconv(*pd);
+        entry->pd = std::move(pd);
+      } else {
+        using Conv = dnnl::convolution_forward;
+        const auto algorithm = dnnl::algorithm::convolution_direct;
+        const Conv::desc desc =
+            bias != nullptr
+                ? Conv::desc(inference, algorithm, src, weights, *bias, dst, g.strides, dilations, g.pad_begin, pad_end)
+                : Conv::desc(inference, algorithm, src, weights, dst, g.strides, dilations, g.pad_begin, pad_end);
+        auto pd = std::make_unique<Conv::primitive_desc>(desc, DefaultAttr(), CpuEngine());
+        entry->primitive = Conv(*pd);
+        entry->pd = std::move(pd);
+      }
     } catch (const dnnl::error&) {
       entry->pd.reset();
       return std::shared_ptr<const ConvPrimitive>(std::move(entry));
     }
-    entry->primitive = dnnl::convolution_forward(*entry->pd);
     if (packed) {
-      const dnnl::memory::desc layout = entry->pd->weights_desc();
+      const dnnl::memory::desc layout = entry->pd->weights_desc(0);
       for (const auto& [desc, memory] : packed_) {
         if (desc == layout) entry->packed_weights = memory;
       }
@@ -128,8 +211,37 @@ class ConvKernel : public FallbackKernel {
     return std::shared_ptr<const ConvPrimitive>(std::move(entry));
   }
 
+  /// The ONNX weights as oneDNN's logical weights: Conv W [O, I/g, k...] is {[g,] O/g, I/g, k...};
+  /// ConvTranspose W [I, O/g, k...] is the same logical shape over permuted strides.
+  dnnl::memory::desc UserWeights(const Tensor& w) const {
+    const int64_t spatial = reference::Product(std::vector<int64_t>(w.shape().begin() + 2, w.shape().end()));
+    dnnl::memory::dims dims(w.shape().begin(), w.shape().end());
+    dnnl::memory::dims strides(dims.size(), 1);
+    for (size_t d = dims.size(); d-- > 3;) strides[d - 1] = strides[d] * dims[d];
+    int64_t out_per_group, in_per_group;
+    if (transpose_) {
+      in_per_group = w.dim(0) / group_;
+      out_per_group = w.dim(1);
+      strides[0] = spatial;                  // output channel
+      strides[1] = out_per_group * spatial;  // input channel
+    } else {
+      out_per_group = w.dim(0) / group_;
+      in_per_group = w.dim(1);
+      strides[0] = in_per_group * spatial;
+      strides[1] = spatial;
+    }
+    dims[0] = out_per_group;
+    dims[1] = in_per_group;
+    if (group_ > 1) {
+      dims.insert(dims.begin(), group_);
+      strides.insert(strides.begin(), out_per_group * in_per_group * spatial);
+    }
+    return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
+  }
+
   WindowAttrs attrs_;
   int64_t group_;
+  std::optional<TransposeAttrs> transpose_;
   Tensor constant_weights_;  ///< W when it is a graph constant
   /// Constant weights reordered per layout, shared by the cache entries that use that layout.
   mutable std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
@@ -139,18 +251,24 @@ class ConvKernel : public FallbackKernel {
 }  // namespace
 
 void RegisterConvKernels(KernelRegistry& registry) {
-  KernelFactoryWithConstants reference = PreviousFactory(registry, "Conv");
-  if (!reference) return;
-  registry.RegisterWithConstants(
-      kOnnxDomain, "Conv",
-      [reference](const ir::Node& node, const KernelCreateContext& create) -> Result<std::unique_ptr<Kernel>> {
-        // The reference factory validates the attributes; its kernel serves every other case.
-        ASSIGN_OR_RETURN(std::unique_ptr<Kernel> fallback, reference(node, create));
-        ASSIGN_OR_RETURN(WindowAttrs attrs, ReadWindowAttrs(node, false));
-        const int64_t group = node.GetInt("group", 1);
-        return std::unique_ptr<Kernel>(
-            std::make_unique<ConvKernel>(std::move(fallback), std::move(attrs), group, create.constant_input(1)));
-      });
+  for (const char* op : {"Conv", "ConvTranspose"}) {
+    KernelFactoryWithConstants reference = PreviousFactory(registry, op);
+    if (!reference) continue;
+    const bool transpose = std::string(op) == "ConvTranspose";
+    registry.RegisterWithConstants(
+        kOnnxDomain, op,
+        [reference, transpose](const ir::Node& node,
+                               const KernelCreateContext& create) -> Result<std::unique_ptr<Kernel>> {
+          // The reference factory validates the attributes; its kernel serves every other case.
+          ASSIGN_OR_RETURN(std::unique_ptr<Kernel> fallback, reference(node, create));
+          ASSIGN_OR_RETURN(WindowAttrs attrs, ReadWindowAttrs(node, false));
+          std::optional<TransposeAttrs> transpose_attrs;
+          if (transpose) transpose_attrs = TransposeAttrs{node.GetInts("output_padding"), node.GetInts("output_shape")};
+          return std::unique_ptr<Kernel>(std::make_unique<ConvKernel>(std::move(fallback), std::move(attrs),
+                                                                      node.GetInt("group", 1), create.constant_input(1),
+                                                                      std::move(transpose_attrs)));
+        });
+  }
 }
 
 }  // namespace mlserving::kernels::onednn

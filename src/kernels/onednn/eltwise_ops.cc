@@ -31,9 +31,10 @@ class EltwiseKernel : public FallbackKernel {
   Status Compute(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
     if (!AllFloat32NonEmpty({x}) || x->num_elements() < kMinElements) return Fallback(ctx);
-    const std::vector<int64_t> key = {ctx.intra_op_threads, x->num_elements()};
+    const int threads = ThreadsFor(ctx, static_cast<double>(x->num_elements()));
+    const std::vector<int64_t> key = {threads, x->num_elements()};
     return CatchDnnl("eltwise", [&]() -> Status {
-      ScopedOmpThreads threads(ctx.intra_op_threads);
+      ScopedOmpThreads omp_threads(threads);
       ASSIGN_OR_RETURN(std::shared_ptr<const EltwisePrimitive> p, cache_.GetOrCreate(key, [&] {
         auto entry = std::make_shared<EltwisePrimitive>();
         entry->data = PlainDesc({x->num_elements()});

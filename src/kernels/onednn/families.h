@@ -10,7 +10,7 @@ namespace mlserving::kernels::onednn {
 void RegisterMatMulKernels(KernelRegistry& registry);   // matmul_ops.cc (MatMul, Gemm)
 void RegisterConvKernels(KernelRegistry& registry);     // conv_ops.cc (Conv)
 void RegisterPoolKernels(KernelRegistry& registry);     // pool_ops.cc (Max/Average/Global*Pool)
-void RegisterNormKernels(KernelRegistry& registry);     // norm_ops.cc (Softmax, LayerNorm, BatchNorm)
+void RegisterNormKernels(KernelRegistry& registry);     // norm_ops.cc (Softmax, LogSoftmax, LayerNorm)
 void RegisterEltwiseKernels(KernelRegistry& registry);  // eltwise_ops.cc (Relu, Sigmoid, Tanh, Gelu, …)
 
 }  // namespace mlserving::kernels::onednn

@@ -67,11 +67,12 @@ class MatMulKernel : public FallbackKernel {
     if (a->rank() > 1) out_shape.push_back(m);
     if (b->rank() > 1) out_shape.push_back(n);
 
-    std::vector<int64_t> key = {ctx.intra_op_threads};
+    const int threads = ThreadsFor(ctx, static_cast<double>(reference::DimProduct(out_shape, 0, out_shape.size())) * k);
+    std::vector<int64_t> key = {threads};
     AppendShape(key, a->shape());
     AppendShape(key, b->shape());
     return CatchDnnl("MatMul", [&]() -> Status {
-      ScopedOmpThreads threads(ctx.intra_op_threads);
+      ScopedOmpThreads omp_threads(threads);
       ASSIGN_OR_RETURN(std::shared_ptr<const MatMulPrimitive> p, cache_.GetOrCreate(key, [&] {
         if (batch_b.empty()) {
           const int64_t rows = reference::DimProduct(batch_a, 0, batch_a.size()) * m;
@@ -135,12 +136,13 @@ class GemmKernel : public FallbackKernel {
       if ((bias_dims[0] != 1 && bias_dims[0] != m) || (bias_dims[1] != 1 && bias_dims[1] != n)) return Fallback(ctx);
     }
 
-    std::vector<int64_t> key = {ctx.intra_op_threads, c != nullptr};
+    const int threads = ThreadsFor(ctx, static_cast<double>(m) * n * k);
+    std::vector<int64_t> key = {threads, c != nullptr};
     AppendShape(key, a->shape());
     AppendShape(key, b->shape());
     if (c != nullptr) AppendShape(key, c->shape());
     return CatchDnnl("Gemm", [&]() -> Status {
-      ScopedOmpThreads threads(ctx.intra_op_threads);
+      ScopedOmpThreads omp_threads(threads);
       ASSIGN_OR_RETURN(std::shared_ptr<const MatMulPrimitive> p, cache_.GetOrCreate(key, [&] {
         const dnnl::memory::desc src({m, k}, dnnl::memory::data_type::f32,
                                      trans_a_ ? dnnl::memory::dims{1, m} : dnnl::memory::dims{k, 1});

@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <new>
 
 namespace mlserving::kernels::onednn {
@@ -16,6 +17,11 @@ ScopedOmpThreads::ScopedOmpThreads(int threads) : previous_(omp_get_max_threads(
 }
 
 ScopedOmpThreads::~ScopedOmpThreads() { omp_set_num_threads(previous_); }
+
+int ThreadsFor(const KernelContext& ctx, double work) {
+  constexpr double kMinParallelWork = 65536;
+  return work < kMinParallelWork ? 1 : std::max(1, ctx.intra_op_threads);
+}
 
 Status CatchDnnl(const std::string& what, const std::function<Status()>& fn) {
   try {

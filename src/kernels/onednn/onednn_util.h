@@ -44,6 +44,11 @@ class ScopedOmpThreads {
   int previous_;
 };
 
+/// The threads an op of about `work` multiply-adds (or elements, for memory-bound ops) runs on:
+/// KernelContext::intra_op_threads, or 1 below 64K, where waking a second OpenMP thread costs
+/// more than it saves.
+int ThreadsFor(const KernelContext& ctx, double work);
+
 /// Runs `fn` (which returns Status) and turns a dnnl::error or an allocation failure it throws
 /// into a Status naming `what`; oneDNN exceptions never cross the kernel boundary.
 Status CatchDnnl(const std::string& what, const std::function<Status()>& fn);

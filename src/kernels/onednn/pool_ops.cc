@@ -61,10 +61,12 @@ class PoolKernel : public FallbackKernel {
     Shape out_shape = {x->dim(0), x->dim(1)};
     out_shape.insert(out_shape.end(), g.out.begin(), g.out.end());
 
-    std::vector<int64_t> key = {ctx.intra_op_threads};
+    const int threads = ThreadsFor(
+        ctx, static_cast<double>(reference::Product(out_shape)) * static_cast<double>(reference::Product(g.kernel)));
+    std::vector<int64_t> key = {threads};
     AppendShape(key, x->shape());
     return CatchDnnl(max_ ? "MaxPool" : "AveragePool", [&]() -> Status {
-      ScopedOmpThreads threads(ctx.intra_op_threads);
+      ScopedOmpThreads omp_threads(threads);
       ASSIGN_OR_RETURN(std::shared_ptr<const PoolPrimitive> p, cache_.GetOrCreate(key, [&] {
         auto entry = std::make_shared<PoolPrimitive>();
         entry->src = PlainDesc(x->shape());

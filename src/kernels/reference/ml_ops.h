@@ -12,5 +12,6 @@ void RegisterMlPreprocessKernels(KernelRegistry& registry);    // ml_preprocess.
 void RegisterMlEncoderKernels(KernelRegistry& registry);       // ml_encoders.cc
 void RegisterMlFeatureKernels(KernelRegistry& registry);       // ml_features.cc
 void RegisterMlZipMapKernels(KernelRegistry& registry);        // ml_zipmap.cc
+void RegisterMlSvmKernels(KernelRegistry& registry);           // ml_svm.cc
 
 }  // namespace mlserving::kernels::reference

@@ -10,6 +10,7 @@ void RegisterMlKernels(KernelRegistry& registry) {
   RegisterMlEncoderKernels(registry);
   RegisterMlFeatureKernels(registry);
   RegisterMlZipMapKernels(registry);
+  RegisterMlSvmKernels(registry);
 }
 
 }  // namespace mlserving::kernels::reference
