@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "kernels/reference/nn_test_util.h"
+#include "kernels/reference/kernel_test_util.h"
 
-namespace mlserving::kernels::nn_test {
+namespace mlserving::kernels::kernel_test {
 namespace {
 
 Tensor Iota3x3() { return Tensor::FromVector<float>({1, 1, 3, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8}); }
@@ -109,9 +109,9 @@ TEST(ConvOpsTest, ConvInteger) {
 }
 
 }  // namespace
-}  // namespace mlserving::kernels::nn_test
+}  // namespace mlserving::kernels::kernel_test
 
-namespace mlserving::kernels::nn_test {
+namespace mlserving::kernels::kernel_test {
 namespace {
 
 // Deterministic pseudo-random values in [-1, 1).
@@ -179,4 +179,4 @@ TEST(ConvOpsTest, MatchesDirectConvolutionAndTransposeIsAdjoint) {
 }
 
 }  // namespace
-}  // namespace mlserving::kernels::nn_test
+}  // namespace mlserving::kernels::kernel_test

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "kernels/reference/nn_test_util.h"
+#include "kernels/reference/kernel_test_util.h"
 
-namespace mlserving::kernels::nn_test {
+namespace mlserving::kernels::kernel_test {
 namespace {
 
 // Resize-13 inputs: X, roi (omitted), scales, sizes.
@@ -136,4 +136,4 @@ TEST(ImageOpsTest, GridSample) {
 }
 
 }  // namespace
-}  // namespace mlserving::kernels::nn_test
+}  // namespace mlserving::kernels::kernel_test

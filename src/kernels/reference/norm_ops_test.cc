@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "kernels/reference/nn_test_util.h"
+#include "kernels/reference/kernel_test_util.h"
 
-namespace mlserving::kernels::nn_test {
+namespace mlserving::kernels::kernel_test {
 namespace {
 
 TEST(NormOpsTest, LayerNormalizationWithStatistics) {
@@ -72,4 +72,4 @@ TEST(NormOpsTest, PRelu) {
 }
 
 }  // namespace
-}  // namespace mlserving::kernels::nn_test
+}  // namespace mlserving::kernels::kernel_test

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "kernels/reference/nn_test_util.h"
+#include "kernels/reference/kernel_test_util.h"
 
-namespace mlserving::kernels::nn_test {
+namespace mlserving::kernels::kernel_test {
 namespace {
 
 Tensor Iota3x3() { return Tensor::FromVector<float>({1, 1, 3, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8}); }
@@ -101,4 +101,4 @@ TEST(PoolOpsTest, Errors) {
 }
 
 }  // namespace
-}  // namespace mlserving::kernels::nn_test
+}  // namespace mlserving::kernels::kernel_test

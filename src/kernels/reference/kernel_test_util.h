@@ -1,7 +1,7 @@
 #pragma once
 
-// Test harness for the convolution / pooling / normalisation / image kernel tests: builds an
-// ir::Node, prepares it through the default registry and runs it.
+// Test harness shared by the reference kernel tests: builds an ir::Node, prepares it through the
+// default registry (so fast kernels registered over the reference ones are exercised too) and runs it.
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include "kernels/registry.h"
 #include "tensor/float16.h"
 
-namespace mlserving::kernels::nn_test {
+namespace mlserving::kernels::kernel_test {
 
 inline ir::Attribute IntAttr(int64_t v) {
   ir::Attribute a;
@@ -137,4 +137,4 @@ inline void ExpectBools(const Tensor& t, const Shape& shape, const std::vector<b
   EXPECT_EQ(got, expected);
 }
 
-}  // namespace mlserving::kernels::nn_test
+}  // namespace mlserving::kernels::kernel_test
