@@ -160,7 +160,9 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--input", options->inputs, "NAME=FILE (.npy or ONNX .pb) for an input");
   cmd->add_option("--shape", options->shapes, "NAME=d0,d1,… to generate random values for an input");
   cmd->add_option("--threads", options->threads, "intra-op threads")->capture_default_str()->check(CLI::Range(1, 256));
-  cmd->add_option("--warmup", options->warmup, "untimed runs first")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--warmup", options->warmup, "untimed runs first")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--iterations", options->iterations, "timed runs")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--seed", options->seed, "seed of the generated inputs")->capture_default_str();
   cmd->callback([options, exit_code] { *exit_code = RunBench(*options); });

@@ -1,8 +1,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "serving/model_loader.h"
 #include "server/codecs/json_tensor_codec.h"
+#include "serving/model_loader.h"
 
 namespace mlserving::cli {
 

@@ -49,9 +49,7 @@ class [[nodiscard]] Status {
   std::shared_ptr<const State> state_;
 };
 
-inline Status InvalidArgument(std::string message) {
-  return Status(StatusCode::kInvalidArgument, std::move(message));
-}
+inline Status InvalidArgument(std::string message) { return Status(StatusCode::kInvalidArgument, std::move(message)); }
 inline Status NotFound(std::string message) { return Status(StatusCode::kNotFound, std::move(message)); }
 inline Status FailedPrecondition(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message));
@@ -59,12 +57,8 @@ inline Status FailedPrecondition(std::string message) {
 inline Status ResourceExhausted(std::string message) {
   return Status(StatusCode::kResourceExhausted, std::move(message));
 }
-inline Status Unimplemented(std::string message) {
-  return Status(StatusCode::kUnimplemented, std::move(message));
-}
-inline Status Unavailable(std::string message) {
-  return Status(StatusCode::kUnavailable, std::move(message));
-}
+inline Status Unimplemented(std::string message) { return Status(StatusCode::kUnimplemented, std::move(message)); }
+inline Status Unavailable(std::string message) { return Status(StatusCode::kUnavailable, std::move(message)); }
 inline Status DeadlineExceeded(std::string message) {
   return Status(StatusCode::kDeadlineExceeded, std::move(message));
 }
@@ -76,10 +70,10 @@ inline Status Internal(std::string message) { return Status(StatusCode::kInterna
 #define MLS_CONCAT(a, b) MLS_CONCAT_INNER(a, b)
 
 /// Returns from the current function when `expr` (a Status) is not OK.
-#define RETURN_IF_ERROR(expr)                       \
-  do {                                              \
-    ::mlserving::Status mls_status_ = (expr);       \
-    if (!mls_status_.ok()) return mls_status_;      \
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::mlserving::Status mls_status_ = (expr);  \
+    if (!mls_status_.ok()) return mls_status_; \
   } while (false)
 
 /// `ASSIGN_OR_RETURN(auto x, ResultExpr())`: unwraps a Result or returns its error.

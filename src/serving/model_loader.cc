@@ -52,7 +52,8 @@ Result<LoadedModel> LoadModel(const std::string& path) {
     return model;
   }
   std::string supported;
-  for (const FormatLoader& loader : kFormatLoaders) supported += std::string(supported.empty() ? "" : ", ") + loader.name;
+  for (const FormatLoader& loader : kFormatLoaders)
+    supported += std::string(supported.empty() ? "" : ", ") + loader.name;
   return InvalidArgument("'" + path + "' is not a model format this runtime recognises (supported: " + supported + ")");
 }
 

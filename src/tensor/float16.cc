@@ -40,7 +40,7 @@ uint16_t FloatToHalf(float value) {
     return static_cast<uint16_t>(sign | 0x7C00u | (abs > 0x7F800000u ? 0x200u : 0u));
   }
   if (abs >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // overflow -> Inf
-  if (abs < 0x38800000u) {  // subnormal or zero in half precision
+  if (abs < 0x38800000u) {                                               // subnormal or zero in half precision
     if (abs < 0x33000000u) return sign;
     uint32_t exponent = abs >> 23;
     uint32_t mantissa = (abs & 0x7FFFFFu) | 0x800000u;

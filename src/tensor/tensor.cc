@@ -31,8 +31,7 @@ Tensor::Storage::~Storage() {
   std::free(data);
 }
 
-Tensor::Tensor(DType dtype, Shape shape)
-    : dtype_(dtype), shape_(std::move(shape)), num_elements_(NumElements(shape_)) {
+Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)), num_elements_(NumElements(shape_)) {
   storage_ = std::make_shared<Storage>(dtype_, num_elements_);
 }
 

@@ -44,8 +44,7 @@ TEST(TensorTest, AllocateRejectsHugeAndNegativeShapes) {
   EXPECT_EQ(Tensor::Allocate(DType::kFloat32, {1 << 20, 1 << 20}, 1000).status().code(),
             StatusCode::kResourceExhausted);
   EXPECT_EQ(Tensor::Allocate(DType::kFloat32, {-1, 2}).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Tensor::Allocate(DType::kFloat32, {INT64_MAX, 2}).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Tensor::Allocate(DType::kFloat32, {INT64_MAX, 2}).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(Float16Test, RoundTripsRepresentableValues) {

@@ -55,8 +55,8 @@ std::string ReadFile(const fs::path& path) {
 std::vector<std::string> OpTypesOf(const onnx::ModelProto& model) {
   std::vector<std::string> ops;
   for (const auto& node : model.graph().node()) {
-    std::string op = node.domain().empty() || node.domain() == "ai.onnx" ? node.op_type()
-                                                                         : node.domain() + "." + node.op_type();
+    std::string op =
+        node.domain().empty() || node.domain() == "ai.onnx" ? node.op_type() : node.domain() + "." + node.op_type();
     if (std::find(ops.begin(), ops.end(), op) == ops.end()) ops.push_back(op);
   }
   std::stable_partition(ops.begin(), ops.end(), [](const std::string& op) { return op != "Constant"; });
@@ -84,7 +84,8 @@ std::string Compare(const Tensor& got, const Tensor& want) {
   if (got.dtype() != want.dtype()) {
     return "dtype " + std::string(DTypeName(got.dtype())) + " != expected " + std::string(DTypeName(want.dtype()));
   }
-  if (got.shape() != want.shape()) return "shape " + ShapeToString(got.shape()) + " != expected " + ShapeToString(want.shape());
+  if (got.shape() != want.shape())
+    return "shape " + ShapeToString(got.shape()) + " != expected " + ShapeToString(want.shape());
   for (int64_t i = 0; i < got.num_elements(); ++i) {
     if (got.dtype() == DType::kString) {
       if (got.data<std::string>()[i] != want.data<std::string>()[i]) {
@@ -221,16 +222,21 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--data") data_dir = value();
-    else if (arg == "--filter") filter = value();
-    else if (arg == "--min-pass-rate") min_pass_rate = std::stod(value());
-    else if (arg == "--verbose") verbose = true;
+    if (arg == "--data")
+      data_dir = value();
+    else if (arg == "--filter")
+      filter = value();
+    else if (arg == "--min-pass-rate")
+      min_pass_rate = std::stod(value());
+    else if (arg == "--verbose")
+      verbose = true;
     else if (arg == "--suites") {
       suites.clear();
       std::stringstream ss(value());
       for (std::string s; std::getline(ss, s, ',');) suites.push_back(s);
     } else {
-      std::cerr << "usage: " << argv[0] << " [--data DIR] [--suites a,b] [--filter SUBSTR] [--min-pass-rate R] [--verbose]\n";
+      std::cerr << "usage: " << argv[0]
+                << " [--data DIR] [--suites a,b] [--filter SUBSTR] [--min-pass-rate R] [--verbose]\n";
       return 2;
     }
   }

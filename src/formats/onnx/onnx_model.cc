@@ -58,8 +58,8 @@ class OnnxEvaluator : public Evaluator {
       if (value.is_sequence()) {
         if (!spec.sequence) return InvalidArgument("input '" + spec.name + "' must be a tensor, got a sequence");
         if (!value.sequence().tensors.empty() && value.sequence().dtype != spec.dtype) {
-          return InvalidArgument("input '" + spec.name + "' must be a sequence of " + std::string(DTypeName(spec.dtype)) +
-                                 ", got " + value.DebugString());
+          return InvalidArgument("input '" + spec.name + "' must be a sequence of " +
+                                 std::string(DTypeName(spec.dtype)) + ", got " + value.DebugString());
         }
         ordered.push_back(value);
         continue;
@@ -217,7 +217,8 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxFile(const std::string& path) {
   ::onnx::ModelProto model;
   {
     std::string bytes(static_cast<size_t>(size), '\0');
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return NotFound("cannot read model file '" + path + "'");
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
+      return NotFound("cannot read model file '" + path + "'");
     RETURN_IF_ERROR(ParseModel(bytes, display_name, model));
   }  // the file bytes are freed before lowering
   std::string dir = std::filesystem::path(path).parent_path().string();

@@ -30,7 +30,8 @@ Result<std::string> ReadExternalData(const TensorProto& proto, const std::string
     const std::string& v = entry.value();
     int64_t* target = entry.key() == "offset" ? &offset : entry.key() == "length" ? &length : nullptr;
     if (target && std::from_chars(v.data(), v.data() + v.size(), *target).ec != std::errc()) {
-      return InvalidArgument("tensor '" + proto.name() + "' has an invalid external data " + entry.key() + " '" + v + "'");
+      return InvalidArgument("tensor '" + proto.name() + "' has an invalid external data " + entry.key() + " '" + v +
+                             "'");
     }
   }
   if (location.empty()) return InvalidArgument("tensor '" + proto.name() + "' has external data without a location");
@@ -39,7 +40,8 @@ Result<std::string> ReadExternalData(const TensorProto& proto, const std::string
   if (!in) return NotFound("external data file '" + path.string() + "' of tensor '" + proto.name() + "' not found");
   in.seekg(0, std::ios::end);
   int64_t size = in.tellg();
-  if (offset < 0 || offset > size) return InvalidArgument("external data offset out of range for '" + proto.name() + "'");
+  if (offset < 0 || offset > size)
+    return InvalidArgument("external data offset out of range for '" + proto.name() + "'");
   if (length < 0) length = size - offset;
   if (offset + length > size) return InvalidArgument("external data of '" + proto.name() + "' is truncated");
   std::string data(static_cast<size_t>(length), '\0');
@@ -117,8 +119,9 @@ Result<Tensor> TensorFromProto(const TensorProto& proto, const std::string& mode
   }
   if (raw != nullptr) {
     if (raw->size() != tensor.byte_size()) {
-      return InvalidArgument(what + " of shape " + ShapeToString(shape) + " needs " + std::to_string(tensor.byte_size()) +
-                             " bytes of raw data but has " + std::to_string(raw->size()));
+      return InvalidArgument(what + " of shape " + ShapeToString(shape) + " needs " +
+                             std::to_string(tensor.byte_size()) + " bytes of raw data but has " +
+                             std::to_string(raw->size()));
     }
     if (!raw->empty()) std::memcpy(tensor.raw_data(), raw->data(), raw->size());  // little-endian host
     return tensor;
@@ -243,9 +246,18 @@ Result<ir::Attribute> AttributeFromProto(const ::onnx::AttributeProto& proto, co
   using ::onnx::AttributeProto;
   ir::Attribute a;
   switch (proto.type()) {
-    case AttributeProto::FLOAT: a.kind = ir::Attribute::Kind::kFloat; a.f = proto.f(); break;
-    case AttributeProto::INT: a.kind = ir::Attribute::Kind::kInt; a.i = proto.i(); break;
-    case AttributeProto::STRING: a.kind = ir::Attribute::Kind::kString; a.s = proto.s(); break;
+    case AttributeProto::FLOAT:
+      a.kind = ir::Attribute::Kind::kFloat;
+      a.f = proto.f();
+      break;
+    case AttributeProto::INT:
+      a.kind = ir::Attribute::Kind::kInt;
+      a.i = proto.i();
+      break;
+    case AttributeProto::STRING:
+      a.kind = ir::Attribute::Kind::kString;
+      a.s = proto.s();
+      break;
     case AttributeProto::TENSOR: {
       a.kind = ir::Attribute::Kind::kTensor;
       ASSIGN_OR_RETURN(a.t, TensorFromProto(proto.t(), model_dir));
@@ -335,7 +347,8 @@ Result<ir::Graph> GraphFromProto(const ::onnx::GraphProto& proto, const OpsetMap
     node.domain = node_proto.domain() == "ai.onnx" ? "" : node_proto.domain();
     auto opset = opsets.find(node.domain);
     node.opset = opset == opsets.end() ? 0 : opset->second;
-    for (const auto& in : node_proto.input()) node.inputs.push_back(in.empty() ? ir::kNoValue : graph.GetOrAddValue(in));
+    for (const auto& in : node_proto.input())
+      node.inputs.push_back(in.empty() ? ir::kNoValue : graph.GetOrAddValue(in));
     for (const auto& out : node_proto.output()) {
       node.outputs.push_back(out.empty() ? ir::kNoValue : graph.GetOrAddValue(out));
     }

@@ -33,8 +33,8 @@ using OpsetMap = std::map<std::string, int>;
 
 /// Lowers a GraphProto into an ir::Graph (nodes sorted topologically, subgraphs of If/Loop/
 /// Scan converted recursively). `outer_scope` names values visible from enclosing graphs.
-Result<ir::Graph> GraphFromProto(const ::onnx::GraphProto& proto, const OpsetMap& opsets,
-                                 const std::string& model_dir, const std::vector<std::string>& outer_scope = {});
+Result<ir::Graph> GraphFromProto(const ::onnx::GraphProto& proto, const OpsetMap& opsets, const std::string& model_dir,
+                                 const std::vector<std::string>& outer_scope = {});
 
 }  // namespace mlserving::formats::onnx
 
@@ -42,7 +42,6 @@ namespace mlserving::formats::onnx {
 
 /// Reads a serialized TensorProto file (the `.pb` files of the ONNX backend test suite).
 Result<Tensor> ReadTensorProtoFile(const std::string& path);
-
 
 /// Decodes a SequenceProto of tensors (sequences of maps, sequences or optionals are
 /// kUnimplemented). An empty sequence gets element type float32 (the proto does not say).

@@ -3,8 +3,7 @@
 namespace mlserving::codecs {
 
 Result<JsonEvaluation> EvaluateJsonBody(const Evaluator& evaluator, std::string_view request_body,
-                                        const JsonLimits& limits, const EvaluationContext& ctx,
-                                        ResponseFormat format) {
+                                        const JsonLimits& limits, const EvaluationContext& ctx, ResponseFormat format) {
   const Signature& signature = evaluator.Describe();
   ASSIGN_OR_RETURN(TensorMap inputs, DecodeJsonRequest(request_body, signature, limits));
   ASSIGN_OR_RETURN(TensorMap outputs, evaluator.Evaluate(inputs, ctx));
@@ -14,8 +13,8 @@ Result<JsonEvaluation> EvaluateJsonBody(const Evaluator& evaluator, std::string_
     auto it = outputs.find(signature.outputs.front().name);
     if (it != outputs.end()) result.rows = it->second.rank() == 0 ? 1 : it->second.dim(0);
   }
-  result.body = format == ResponseFormat::kHtml ? EncodeHtmlResponse(outputs, signature)
-                                                : EncodeJsonResponse(outputs, signature);
+  result.body =
+      format == ResponseFormat::kHtml ? EncodeHtmlResponse(outputs, signature) : EncodeJsonResponse(outputs, signature);
   return result;
 }
 

@@ -198,7 +198,9 @@ Result<Tensor> DecodeValue(const TensorSpec& spec, element value, const JsonLimi
     using T = typename decltype(tag)::type;
     T* out = tensor.data<T>();
     int64_t i = 0;
-    return reader.ForEachLeaf(value, 0, shape.size(), [&](element leaf) { return ConvertLeaf<T>(spec.name, spec.dtype, spec.nullable, leaf, &out[i++]); });
+    return reader.ForEachLeaf(value, 0, shape.size(), [&](element leaf) {
+      return ConvertLeaf<T>(spec.name, spec.dtype, spec.nullable, leaf, &out[i++]);
+    });
   });
   RETURN_IF_ERROR(status);
   return tensor;
@@ -211,9 +213,9 @@ Result<Tensor> ConformToSpec(const TensorSpec& spec, Tensor tensor) {
   const Shape& actual = tensor.shape();
   if (ShapeMatches(declared, actual)) return tensor;
   auto mismatch = [&] {
-    return InvalidArgument("input '" + spec.name + "' has shape " + ShapeToString(actual) + " (" +
-                           std::to_string(tensor.num_elements()) + " elements), which does not fit the declared shape " +
-                           ShapeToString(declared) + " (-1 = any size)");
+    return InvalidArgument(
+        "input '" + spec.name + "' has shape " + ShapeToString(actual) + " (" + std::to_string(tensor.num_elements()) +
+        " elements), which does not fit the declared shape " + ShapeToString(declared) + " (-1 = any size)");
   };
   if (actual.size() == declared.size()) return mismatch();
 
@@ -346,7 +348,7 @@ void AppendTensorJson(std::string& out, const Tensor& t) {
 
 /// Outputs in signature order, then any extra ones in name order.
 std::vector<std::pair<std::string, const Tensor*>> OrderedOutputs(const TensorMap& outputs,
-                                                                   const Signature& signature) {
+                                                                  const Signature& signature) {
   std::vector<std::pair<std::string, const Tensor*>> ordered;
   for (const auto& spec : signature.outputs) {
     auto it = outputs.find(spec.name);
@@ -430,8 +432,7 @@ Result<TensorMap> DecodeJsonRequest(std::string_view body, const Signature& sign
                            "); send an object mapping input names to values");
   }
   if (root.type() != element_type::OBJECT) {
-    return InvalidArgument("the request body must be a JSON object mapping input names to values, got " +
-                           KindOf(root));
+    return InvalidArgument("the request body must be a JSON object mapping input names to values, got " + KindOf(root));
   }
   simdjson::dom::object object = root.get_object().value_unsafe();
 
@@ -464,7 +465,8 @@ Result<TensorMap> DecodeJsonRequest(std::string_view body, const Signature& sign
     }
     element value;
     if (object.at_key(spec.name).get(value) != simdjson::SUCCESS) {
-      return InvalidArgument("missing input '" + spec.name + "'; the model's inputs are " + JoinNames(signature.inputs));
+      return InvalidArgument("missing input '" + spec.name + "'; the model's inputs are " +
+                             JoinNames(signature.inputs));
     }
     ASSIGN_OR_RETURN(Tensor raw, DecodeValue(spec, value, limits, budget));
     ASSIGN_OR_RETURN(Tensor conformed, ConformToSpec(spec, std::move(raw)));

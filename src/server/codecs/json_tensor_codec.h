@@ -12,7 +12,7 @@ namespace mlserving::codecs {
 
 /// Bounds on what a JSON request may make us build.
 struct JsonLimits {
-  size_t max_depth = 32;                  ///< nesting depth of arrays
+  size_t max_depth = 32;                    ///< nesting depth of arrays
   int64_t max_elements = int64_t{1} << 24;  ///< elements over all inputs of one request
 };
 

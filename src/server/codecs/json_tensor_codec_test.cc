@@ -99,20 +99,20 @@ TEST_P(JsonDecodeErrorTest, GivesAClearError) {
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, JsonDecodeErrorTest,
-    testing::Values(ErrorCase{R"({"fare":)", StatusCode::kInvalidArgument, "not valid JSON"},
-                    ErrorCase{R"([1,2])", StatusCode::kInvalidArgument, "must be a JSON object"},
-                    ErrorCase{R"({"fare":1})", StatusCode::kInvalidArgument, "missing input 'sex'"},
-                    ErrorCase{R"({"fare":1,"sex":"m","age":3})", StatusCode::kInvalidArgument, "unknown input 'age'"},
-                    ErrorCase{R"({"fare":"seven","sex":"m"})", StatusCode::kInvalidArgument, "'fare' expects float"},
-                    ErrorCase{R"({"fare":7,"sex":1})", StatusCode::kInvalidArgument, "'sex' expects string"},
-                    ErrorCase{R"({"fare":[[1],[2,3]],"sex":[["a"],["b"]]})", StatusCode::kInvalidArgument, "ragged"},
-                    ErrorCase{R"({"fare":[[1],5],"sex":[["a"],["b"]]})", StatusCode::kInvalidArgument, "ragged"},
-                    ErrorCase{R"({"fare":[[1,2]],"sex":[["a"]]})", StatusCode::kInvalidArgument, "declared shape [-1,1]"},
-                    ErrorCase{R"({"fare":[1,2],"sex":"m"})", StatusCode::kInvalidArgument, "different numbers of rows"},
-                    ErrorCase{R"({"fare":{"a":1},"sex":"m"})", StatusCode::kInvalidArgument, "not an object"},
-                    ErrorCase{R"({"fare":[[[[[[1]]]]]],"sex":"m"})", StatusCode::kInvalidArgument, "nested deeper"},
-                    ErrorCase{R"({"fare":[1,2,3,4,5,6,7,8,9,10,11],"sex":"m"})", StatusCode::kResourceExhausted,
-                              "more than 10"}));
+    testing::Values(
+        ErrorCase{R"({"fare":)", StatusCode::kInvalidArgument, "not valid JSON"},
+        ErrorCase{R"([1,2])", StatusCode::kInvalidArgument, "must be a JSON object"},
+        ErrorCase{R"({"fare":1})", StatusCode::kInvalidArgument, "missing input 'sex'"},
+        ErrorCase{R"({"fare":1,"sex":"m","age":3})", StatusCode::kInvalidArgument, "unknown input 'age'"},
+        ErrorCase{R"({"fare":"seven","sex":"m"})", StatusCode::kInvalidArgument, "'fare' expects float"},
+        ErrorCase{R"({"fare":7,"sex":1})", StatusCode::kInvalidArgument, "'sex' expects string"},
+        ErrorCase{R"({"fare":[[1],[2,3]],"sex":[["a"],["b"]]})", StatusCode::kInvalidArgument, "ragged"},
+        ErrorCase{R"({"fare":[[1],5],"sex":[["a"],["b"]]})", StatusCode::kInvalidArgument, "ragged"},
+        ErrorCase{R"({"fare":[[1,2]],"sex":[["a"]]})", StatusCode::kInvalidArgument, "declared shape [-1,1]"},
+        ErrorCase{R"({"fare":[1,2],"sex":"m"})", StatusCode::kInvalidArgument, "different numbers of rows"},
+        ErrorCase{R"({"fare":{"a":1},"sex":"m"})", StatusCode::kInvalidArgument, "not an object"},
+        ErrorCase{R"({"fare":[[[[[[1]]]]]],"sex":"m"})", StatusCode::kInvalidArgument, "nested deeper"},
+        ErrorCase{R"({"fare":[1,2,3,4,5,6,7,8,9,10,11],"sex":"m"})", StatusCode::kResourceExhausted, "more than 10"}));
 
 TEST(JsonDecodeTest, IntegerInputsRejectFractionsAndOverflow) {
   Signature s;
@@ -154,9 +154,10 @@ TEST(JsonEncodeTest, HtmlEscapesValues) {
 }
 
 TEST(DescribeTest, UsesApiTypeNames) {
-  EXPECT_EQ(EncodeDescribe(TitanicLike()),
-            R"({"inputs":[{"name":"fare","type":"float","shape":[-1,1]},{"name":"sex","type":"string","shape":[-1,1]}],)"
-            R"("outputs":[{"name":"label","type":"long","shape":[-1]},{"name":"probability","type":"float","shape":[-1,2]}]})");
+  EXPECT_EQ(
+      EncodeDescribe(TitanicLike()),
+      R"({"inputs":[{"name":"fare","type":"float","shape":[-1,1]},{"name":"sex","type":"string","shape":[-1,1]}],)"
+      R"("outputs":[{"name":"label","type":"long","shape":[-1]},{"name":"probability","type":"float","shape":[-1,2]}]})");
 }
 
 }  // namespace
