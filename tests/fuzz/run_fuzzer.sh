@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_fuzzer.sh FUZZER SECONDS SEED_DIR...
 # Runs a libFuzzer target for SECONDS on a scratch copy of the seed corpora (the repository is
-# never written). Exits 77 (CTest "skipped") when the fuzz build is absent.
+# never written). Exits 77 (CTest "skipped") when the fuzz build is absent. The random seed is
+# fixed (FUZZ_SEED, default 1) so that a test run is reproducible; vary it to explore further.
 set -euo pipefail
 fuzzer=$1
 seconds=$2
@@ -17,4 +18,4 @@ for seeds in "$@"; do
 done
 mkdir -p "$scratch/new"
 cd "$scratch"
-"$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 new "$scratch"
+"$fuzzer" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 new "$scratch"

@@ -68,7 +68,8 @@ Result<Tensor> DecodeData(const std::string& descr, const Shape& shape, int64_t 
     size_t width = std::stoul(descr.substr(2));
     size_t item = unicode ? width * 4 : width;
     if (item != 0 && static_cast<size_t>(count) > data.size() / item) return InvalidArgument("truncated .npy data");
-    if (item == 0 && count > (int64_t{1} << 28)) return InvalidArgument(".npy array too large");
+    // Zero-width strings occupy no bytes, so the data size does not bound their count.
+    if (item == 0 && count > (int64_t{1} << 20)) return InvalidArgument(".npy array of empty strings too large");
     ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(DType::kString, shape));
     auto* out = t.data<std::string>();
     for (int64_t i = 0; i < count; ++i) {
@@ -92,6 +93,11 @@ Result<Tensor> DecodeData(const std::string& descr, const Shape& shape, int64_t 
     std::string alt = type.descr;
     alt[0] = alt[0] == '|' ? '<' : '|';  // NumPy writes single-byte types with either prefix
     if (descr != type.descr && descr != alt && descr != std::string("=") + (type.descr + 1)) continue;
+    // Check the payload before allocating: the header alone must not make us allocate.
+    if (static_cast<uint64_t>(count) > data.size() / DTypeSize(type.dtype)) {
+      return InvalidArgument("truncated .npy data: the shape needs " + std::to_string(count) + " elements, " +
+                             std::to_string(data.size()) + " bytes present");
+    }
     ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(type.dtype, shape));
     if (data.size() < t.byte_size()) {
       return InvalidArgument("truncated .npy data: " + std::to_string(t.byte_size()) + " bytes needed, " +

@@ -70,3 +70,41 @@ TEST(NpyCodecTest, ReadsFortranOrderArrays) {
 
 }  // namespace
 }  // namespace mlserving::codecs
+
+namespace mlserving::codecs {
+namespace {
+
+// Regression (found by fuzz.npy_codec): zero-width strings take no bytes, so a tiny file could
+// declare 2^28 of them and make the decoder allocate gigabytes.
+TEST(NpyCodecTest, RefusesHugeArraysOfZeroWidthStrings) {
+  Tensor t = Tensor::FromVector<std::string>({1}, {""});
+  auto bytes = EncodeNpy(t);
+  ASSERT_TRUE(bytes.ok());
+  std::string npy = *bytes;
+  npy.replace(npy.find("'<U1'"), 5, "'<U0'");
+  npy.replace(npy.find("(1,)"), 4, "(268435456,)");
+  auto decoded = DecodeNpy(npy);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("too large"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mlserving::codecs
+
+namespace mlserving::codecs {
+namespace {
+
+// Regression (found by fuzz.npy_codec): a header declaring a huge shape over a few bytes of data
+// must fail before anything is allocated.
+TEST(NpyCodecTest, ChecksTheDataSizeBeforeAllocating) {
+  auto bytes = EncodeNpy(Tensor::FromVector<float>({1, 4}, {1, 2, 3, 4}));
+  ASSERT_TRUE(bytes.ok());
+  std::string npy = *bytes;
+  npy.replace(npy.find("(1,4)"), 5, "(11111111111114,4)");
+  auto decoded = DecodeNpy(npy);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("truncated"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mlserving::codecs
