@@ -9,6 +9,8 @@ PACKAGES=(
   # libraries the product links
   libboost1.81-dev libsimdjson-dev nlohmann-json3-dev libprotobuf-dev protobuf-compiler libonnx-dev
   libspdlog-dev libfmt-dev libcli11-dev libpugixml-dev libdnnl-dev
+  # dnnl-config.cmake looks for OpenCL (Debian builds oneDNN with its GPU runtime); a Recommends we must name
+  ocl-icd-opencl-dev
   # tests: unit, integration (real binary on loopback), fuzzing, ONNX backend conformance data
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest python3-requests python3-numpy
   clang libclang-rt-14-dev clang-format libonnx-testdata curl
