@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <random>
 
 #include "cli/commands.h"
 #include "cli/tensor_files.h"
+#include "server/codecs/csv_codec.h"
 #include "serving/model_loader.h"
 #include "tensor/dispatch.h"
 #include "tensor/float16.h"
@@ -19,6 +22,7 @@ struct BenchOptions {
   std::string model;
   std::vector<std::string> inputs;  ///< NAME=FILE
   std::vector<std::string> shapes;  ///< NAME=d0,d1,…
+  std::string csv;                  ///< a CSV of input rows (as `predict --csv` reads it)
   int threads = 1;
   int warmup = 10;
   int iterations = 100;
@@ -72,6 +76,12 @@ Result<Tensor> GenerateInput(const TensorSpec& spec, Shape shape, std::mt19937_6
 
 Result<TensorMap> BuildInputs(const Signature& signature, const BenchOptions& options) {
   TensorMap inputs;
+  if (!options.csv.empty()) {
+    // One column tensor per input, N rows: the batch `predict --csv` would score (PMML models).
+    ASSIGN_OR_RETURN(std::string text, ReadAll(options.csv));
+    ASSIGN_OR_RETURN(codecs::CsvTable table, codecs::ParseCsv(text));
+    ASSIGN_OR_RETURN(inputs, codecs::CsvToInputs(table, signature));
+  }
   for (const std::string& arg : options.inputs) {
     ASSIGN_OR_RETURN(auto name_file, SplitNameValue(arg, "--input"));
     ASSIGN_OR_RETURN(Tensor t, ReadTensorFile(name_file.second));
@@ -107,7 +117,13 @@ double Percentile(std::vector<double> sorted, double q) {
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
+/// This process's peak resident set: VmHWM from /proc/self/status, which (unlike ru_maxrss) does
+/// not inherit the peak of the process that started us; ru_maxrss where /proc is unavailable.
 double PeakRssMb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;  // in kB
+  }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
@@ -159,6 +175,8 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("model", options->model, "model file or directory")->required();
   cmd->add_option("--input", options->inputs, "NAME=FILE (.npy or ONNX .pb) for an input");
   cmd->add_option("--shape", options->shapes, "NAME=d0,d1,… to generate random values for an input");
+  cmd->add_option("--csv", options->csv,
+                  "a CSV of input rows, one batch (header = input names; NA = missing), as predict --csv reads it");
   cmd->add_option("--threads", options->threads, "intra-op threads")->capture_default_str()->check(CLI::Range(1, 256));
   cmd->add_option("--warmup", options->warmup, "untimed runs first")
       ->capture_default_str()

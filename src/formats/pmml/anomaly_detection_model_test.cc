@@ -53,5 +53,17 @@ TEST(PmmlAnomalyDetectionTest, OtherAndClusterMeanDistance) {
   EXPECT_DOUBLE_EQ(testing::ScoreOne(*doc, {{"x", N(12)}}).Get("score").number(), 0.5);
 }
 
+TEST(PmmlAnomalyDetectionTest, FloatDeclaredOutputIsRoundedToSinglePrecision) {
+  // The DMG anomaly examples declare anomalyScore dataType="float": like the Java evaluators we
+  // round it to float32 (and the decision reads the rounded value).
+  std::string text = Model("algorithmType=\"other\"", kPathLength);
+  text.replace(text.find("dataType=\"double\"/></Output>"), 28, "dataType=\"float\"/></Output>");
+  auto doc = testing::MustLoad(text);
+  ASSERT_NE(doc, nullptr);
+  double score = testing::ScoreOne(*doc, {{"x", N(0.1)}}).Get("score").number();
+  EXPECT_EQ(score, static_cast<double>(static_cast<float>(1.1)));
+  EXPECT_NE(score, 1.1);
+}
+
 }  // namespace
 }  // namespace mlserving::formats::pmml

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/pmml/comparison_measure.h"
 #include "formats/pmml/model.h"
 
 namespace mlserving::formats::pmml {
@@ -23,38 +24,15 @@ namespace mlserving::formats::pmml {
 /// Target whose TargetValues carry the names as display values).
 class ClusteringModel final : public Model {
  public:
-  enum class Measure : uint8_t {
-    kEuclidean,
-    kSquaredEuclidean,
-    kChebychev,
-    kCityBlock,
-    kMinkowski,
-    kSimpleMatching,
-    kJaccard,
-    kTanimoto,
-    kBinarySimilarity
-  };
-  enum class Compare : uint8_t { kAbsDiff, kGaussSim, kDelta, kEqual };
-
-  struct Field {
-    Slot slot = kNoSlot;
-    Compare compare = Compare::kAbsDiff;
-    double weight = 1;
-    double similarity_scale = 1;
-    double missing_weight = 1;
-  };
   struct Spec {
-    Measure measure = Measure::kSquaredEuclidean;
-    double p = 2;                                                                   ///< minkowski
-    double c00 = 0, c01 = 0, c10 = 0, c11 = 0, d00 = 0, d01 = 0, d10 = 0, d11 = 0;  ///< binarySimilarity
-    std::vector<Field> fields;
-    std::vector<double> centers;  ///< row-major: clusters × fields
+    ComparisonMeasure measure;
+    std::vector<Slot> slots;                       ///< the center fields
+    std::vector<ComparisonMeasure::Field> fields;  ///< aligned with slots
+    std::vector<double> centers;                   ///< row-major: clusters × fields
   };
 
   ClusteringModel(ModelInfo info, Spec spec);
   Status Score(EvalContext& ctx, Prediction& out) const override;
-
-  static bool IsSimilarity(Measure m) { return m >= Measure::kSimpleMatching; }
 
  private:
   Spec spec_;

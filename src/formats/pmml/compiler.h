@@ -2,6 +2,7 @@
 
 #include <pugixml.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "core/result.h"
 #include "formats/pmml/data_dictionary.h"
+#include "formats/pmml/eval_context.h"
 #include "formats/pmml/expression.h"
 #include "formats/pmml/field_table.h"
 
@@ -94,6 +96,13 @@ class Compiler {
   int NewModelId() { return num_models_++; }
   int num_models() const { return num_models_; }
 
+  /// Load-time work that needs the finished field table (e.g. running the transformations over a
+  /// NearestNeighborModel's training instances). PmmlDocument::Load runs them in registration
+  /// order with one fresh EvalContext once the whole document compiled; an error fails the load.
+  using Finisher = std::function<Status(EvalContext&)>;
+  void AddFinisher(Finisher finisher) { finishers_.push_back(std::move(finisher)); }
+  const std::vector<Finisher>& finishers() const { return finishers_; }
+
   /// Nesting guard for recursive compilation (derived fields referring to derived fields,
   /// nested segmentations): kInvalidArgument past the limit.
   Status Enter();
@@ -105,6 +114,7 @@ class Compiler {
   std::unordered_map<std::string, pugi::xml_node> function_nodes_;
   std::unordered_map<std::string, const FunctionDef*> functions_;  ///< owned by table_
   std::unordered_set<std::string> busy_functions_;
+  std::vector<Finisher> finishers_;
   int num_models_ = 0;
   int depth_ = 0;
 };

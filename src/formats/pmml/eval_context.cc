@@ -19,6 +19,25 @@ void EvalContext::BeginRow() {
   frame_.clear();
   frame_base_ = 0;
   call_depth = 0;
+  num_collections_ = 0;
+}
+
+void EvalContext::SetCollection(Slot slot, std::vector<Value> values) {
+  for (size_t i = 0; i < num_collections_; ++i) {
+    if (collections_[i].first == slot) {
+      collections_[i].second = std::move(values);
+      return;
+    }
+  }
+  if (num_collections_ == collections_.size()) collections_.emplace_back();
+  collections_[num_collections_++] = {slot, std::move(values)};
+}
+
+const std::vector<Value>* EvalContext::Collection(Slot slot) const {
+  for (size_t i = 0; i < num_collections_; ++i) {
+    if (collections_[i].first == slot) return &collections_[i].second;
+  }
+  return nullptr;
 }
 
 void EvalContext::Set(Slot slot, Value value, bool invalid) {

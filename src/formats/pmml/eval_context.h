@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -29,6 +30,11 @@ class EvalContext {
   /// True when the slot's value was classified invalid (and kept with invalidValueTreatment=asIs).
   bool IsInvalid(Slot slot);
 
+  /// Multi-valued inputs (the items of one transaction for an AssociationModel): sets all values
+  /// of a kInput slot for the current row. Collection() is nullptr for slots not set this way.
+  void SetCollection(Slot slot, std::vector<Value> values);
+  const std::vector<Value>* Collection(Slot slot) const;
+
   /// The prediction scratch of the model with that id (ModelInfo::id).
   Prediction& prediction(int model_id) { return predictions_[static_cast<size_t>(model_id)]; }
 
@@ -54,6 +60,8 @@ class EvalContext {
   std::vector<Prediction> predictions_;
   std::vector<Value> frame_;
   size_t frame_base_ = 0;
+  std::vector<std::pair<Slot, std::vector<Value>>> collections_;
+  size_t num_collections_ = 0;  ///< entries of collections_ set this row (the rest keep capacity)
   Status error_;
 };
 

@@ -365,8 +365,17 @@ Result<std::unique_ptr<Model>> CompileGeneralRegressionModel(ModelCompileContext
     GRM::Beta beta;
   };
   std::vector<PCell> pcells;
+  // A parameter neither listed nor used by a PPCell would silently act as a second intercept:
+  // with a ParameterList present, that is a broken document (BigML's LogisticregressionIris
+  // numbers its betas p0, p2, … p8 against a list of p0 … p4).
+  const size_t declared = spec.parameters.size();
+  const bool has_list = Child(ctx.node, "ParameterList") && declared > 0;
   for (pugi::xml_node c : Children(Child(ctx.node, "ParamMatrix"), "PCell")) {
     ASSIGN_OR_RETURN(std::string name, RequiredAttr(c, "parameterName"));
+    if (has_list && !parameter_index.count(name)) {
+      return InvalidArgument("the PCell parameter '" + name +
+                             "' is neither in the ParameterList nor in the PPMatrix; the document is inconsistent");
+    }
     PCell pc{std::string(Attr(c, "targetCategory")), HasAttr(c, "targetCategory"), {parameter(name), 0}};
     ASSIGN_OR_RETURN(pc.beta.beta, RequiredNumberAttr(c, "beta"));
     pcells.push_back(std::move(pc));

@@ -157,5 +157,22 @@ TEST(PmmlGeneralRegressionTest, CoxBaselineHazardWithStrata) {
   EXPECT_NEAR(hazard(2, 3, 2).number(), 0.7, 1e-12);
 }
 
+TEST(PmmlGeneralRegressionTest, BetaOfAnUndeclaredParameterIsRefused) {
+  // BigML's LogisticregressionIris shape: the ParamMatrix names p1, which neither the
+  // ParameterList nor the PPMatrix defines (it would silently act as a second intercept).
+  auto doc = PmmlDocument::Load(
+      "<PMML version=\"4.3\"><DataDictionary><DataField name=\"x\" optype=\"continuous\" dataType=\"double\"/>"
+      "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/></DataDictionary>"
+      "<GeneralRegressionModel modelType=\"regression\" functionName=\"regression\"><MiningSchema>"
+      "<MiningField name=\"x\"/><MiningField name=\"y\" usageType=\"target\"/></MiningSchema>"
+      "<ParameterList><Parameter name=\"p0\"/></ParameterList><CovariateList><Predictor name=\"x\"/>"
+      "</CovariateList><PPMatrix><PPCell value=\"1\" predictorName=\"x\" parameterName=\"p0\"/></PPMatrix>"
+      "<ParamMatrix><PCell parameterName=\"p0\" beta=\"2\"/><PCell parameterName=\"p1\" beta=\"3\"/>"
+      "</ParamMatrix></GeneralRegressionModel></PMML>");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(doc.status().message().find("'p1'"), std::string::npos) << doc.status().message();
+}
+
 }  // namespace
 }  // namespace mlserving::formats::pmml

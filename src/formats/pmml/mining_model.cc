@@ -36,13 +36,19 @@ Status MiningModel::Score(EvalContext& ctx, Prediction& out) const {
   // Indices of scored segments; small and per row. Reserve avoids regrowth for typical ensembles.
   std::vector<int> scored;
   scored.reserve(segments_.size());
-  for (size_t i = 0; i < segments_.size(); ++i) {
+  size_t i = 0;
+  for (; i < segments_.size(); ++i) {
     const Segment& s = segments_[i];
-    if (s.predicate.Evaluate(ctx) != Tri::kTrue) continue;
+    if (s.predicate.Evaluate(ctx) != Tri::kTrue) {
+      // Segment results stay readable (selectAll, OutputField@segmentId): none for this row.
+      ctx.prediction(s.model->info().id).Clear();
+      continue;
+    }
     RETURN_IF_ERROR(RunModel(*s.model, ctx));
     scored.push_back(static_cast<int>(i));
     if (method_ == MultipleModelMethod::kSelectFirst) break;
   }
+  for (++i; i < segments_.size(); ++i) ctx.prediction(segments_[i].model->info().id).Clear();
   if (scored.empty()) return Status::Ok();
   return Combine(ctx, scored, out);
 }
@@ -248,6 +254,12 @@ Result<std::unique_ptr<Model>> CompileMiningModel(ModelCompileContext& ctx) {
     segments.push_back(std::move(segment));
   }
   if (segments.empty()) return InvalidArgument("the Segmentation has no Segment");
+  for (const MiningModel::Segment& s : segments) {
+    bool seen = false;  // a repeated id refers to its first segment
+    for (const auto& [id, info] : ctx.info.segments) seen |= id == s.id;
+    if (!seen) ctx.info.segments.emplace_back(s.id, &s.model->info());
+  }
+  ctx.info.select_all = method == M::kSelectAll;
   return std::unique_ptr<Model>(new MiningModel(std::move(ctx.info), std::move(segments), method));
 }
 

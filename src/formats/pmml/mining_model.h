@@ -28,8 +28,10 @@ enum class MultipleModelMethod : uint8_t {
 /// <MiningModel> with a <Segmentation>: segments (predicate, weight, nested model) combined by the
 /// multipleModelMethod. Segments whose predicate is not true are skipped. In a modelChain the
 /// output fields of each segment are visible (as fields) to the later segments and the last
-/// segment scored gives the result. selectAll scores every segment and returns the first result
-/// (PMML's multi-valued selectAll result has no single-prediction form).
+/// segment scored gives the result. selectAll scores every segment; the model's own prediction is
+/// the first scored segment's, and a top-level selectAll model returns every segment's results
+/// (PmmlDocument: `<field>[<segment id>]`). OutputField@segmentId reads one segment's result
+/// under any method. Segments not scored for a row have an empty (cleared) prediction.
 class MiningModel final : public Model {
  public:
   struct Segment {

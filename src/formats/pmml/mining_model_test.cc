@@ -96,6 +96,40 @@ TEST(PmmlMiningTest, ModelChainPassesOutputs) {
   EXPECT_DOUBLE_EQ(RunMining("regression", "modelChain", segs, 2).Get("pred").number(), 50);
 }
 
+TEST(PmmlMiningTest, SelectAllReturnsEverySegment) {
+  // Segments 1 and 3 always run; segment 2 only for x > 5. Results: <field>[<segment id>].
+  std::string text =
+      Doc(kFields,
+          "<MiningModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
+          "<MiningField name=\"r\" usageType=\"target\"/></MiningSchema>"
+          "<Output><OutputField name=\"from_third\" segmentId=\"3\" feature=\"predictedValue\"/></Output>"
+          "<Segmentation multipleModelMethod=\"selectAll\">" +
+              RegSegment(1) + RegSegment(2, 1, "<SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"5\"/>") +
+              "<Segment id=\"3\"><True/><RegressionModel functionName=\"regression\"><MiningSchema>"
+              "<MiningField name=\"x\"/></MiningSchema><Output><OutputField name=\"twice\" "
+              "feature=\"predictedValue\"/></Output><RegressionTable intercept=\"0\"><NumericPredictor "
+              "name=\"x\" coefficient=\"2\"/></RegressionTable></RegressionModel></Segment>"
+              "</Segmentation></MiningModel>");
+  auto doc = PmmlDocument::Load(text);
+  ASSERT_TRUE(doc.ok()) << doc.status().message();
+  testing::Scored low = testing::ScoreOne(**doc, {{"x", N(1)}});
+  ASSERT_TRUE(low.status.ok()) << low.status.message();
+  EXPECT_DOUBLE_EQ(low.Get("r[1]").number(), 1);
+  EXPECT_TRUE(low.Get("r[2]").missing());  // its predicate is false
+  EXPECT_DOUBLE_EQ(low.Get("r[3]").number(), 2);
+  EXPECT_DOUBLE_EQ(low.Get("twice[3]").number(), 2);
+  EXPECT_DOUBLE_EQ(low.Get("from_third").number(), 2);
+  testing::Scored high = testing::ScoreOne(**doc, {{"x", N(9)}});
+  EXPECT_DOUBLE_EQ(high.Get("r[2]").number(), 2);
+  EXPECT_DOUBLE_EQ(high.Get("twice[3]").number(), 18);
+
+  std::string bad = text;
+  bad.replace(bad.find("segmentId=\"3\""), 13, "segmentId=\"9\"");
+  auto unknown = PmmlDocument::Load(bad);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("segmentId '9'"), std::string::npos) << unknown.status().message();
+}
+
 TEST(PmmlMiningTest, NestedUnsupportedSegmentIsNamed) {
   auto doc = PmmlDocument::Load(Doc(kFields,
                                     "<MiningModel functionName=\"regression\"><MiningSchema/>"

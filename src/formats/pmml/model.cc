@@ -4,10 +4,12 @@
 #include <array>
 
 #include "formats/pmml/anomaly_detection_model.h"
+#include "formats/pmml/association_model.h"
 #include "formats/pmml/clustering_model.h"
 #include "formats/pmml/compiler.h"
 #include "formats/pmml/general_regression_model.h"
 #include "formats/pmml/naive_bayes_model.h"
+#include "formats/pmml/nearest_neighbor_model.h"
 #include "formats/pmml/neural_network.h"
 #include "formats/pmml/rule_set_model.h"
 #include "formats/pmml/scorecard.h"
@@ -35,9 +37,9 @@ constexpr std::array<ModelType, 16> kModelTypes = {{
     {"SupportVectorMachineModel", &CompileSupportVectorMachineModel},
     {"ClusteringModel", &CompileClusteringModel},
     {"Scorecard", &CompileScorecard},
-    {"NearestNeighborModel", nullptr},
+    {"NearestNeighborModel", &CompileNearestNeighborModel},
     {"RuleSetModel", &CompileRuleSetModel},
-    {"AssociationModel", nullptr},
+    {"AssociationModel", &CompileAssociationModel},
     {"AnomalyDetectionModel", &CompileAnomalyDetectionModel},
     {"SequenceModel", nullptr},
     {"TextModel", nullptr},
@@ -123,6 +125,10 @@ void CopyPrediction(const ModelInfo& from, const Prediction& src, const ModelInf
   dst.entity_id = src.entity_id;
   dst.affinity = src.affinity;
   dst.entity_affinities = src.entity_affinities;
+  dst.ranked_entity_ids = src.ranked_entity_ids;
+  dst.ranked_affinities = src.ranked_affinities;
+  dst.target_values = src.target_values;
+  dst.output_values.clear();  // keyed by the source model's own output names
   dst.reason_codes = src.reason_codes;
   dst.rule_values = src.rule_values;
   auto remap = [&](const std::vector<double>& in, std::vector<double>& out) {

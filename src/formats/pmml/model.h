@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -48,6 +49,12 @@ struct ModelInfo {
   Targets targets;
   const Target* target = nullptr;  ///< the Target that applies to target_name, or nullptr
   std::vector<OutputFieldDef> outputs;
+  /// MiningModel: the segments' ids and model infos, in document order (OutputField@segmentId,
+  /// selectAll results). Empty for other types.
+  std::vector<std::pair<std::string, const ModelInfo*>> segments;
+  /// MiningModel with multipleModelMethod="selectAll": every segment's result is a result of
+  /// the document (PmmlDocument names them `<field>[<segment id>]`).
+  bool select_all = false;
 
   /// Index of category `label` in classes, or -1.
   int ClassIndex(std::string_view label) const;

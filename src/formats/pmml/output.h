@@ -3,6 +3,7 @@
 #include <pugixml.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -34,6 +35,11 @@ enum class ResultFeature : uint8_t {
   kWarning,
 };
 
+/// OutputField@algorithm (AssociationModel rule selection).
+enum class RuleAlgorithm : uint8_t { kRecommendation, kExclusiveRecommendation, kRuleAssociation };
+/// OutputField@rankBasis (AssociationModel rule ranking).
+enum class RuleRankBasis : uint8_t { kConfidence, kSupport, kLift, kLeverage, kAffinity };
+
 /// A compiled <OutputField>.
 struct OutputFieldDef {
   std::string name;
@@ -46,8 +52,14 @@ struct OutputFieldDef {
   int class_index = -1;  ///< `value` resolved against ModelInfo::classes
   int rank = 1;          ///< reasonCode rank
   std::string rule_feature = "consequent";
+  RuleAlgorithm algorithm = RuleAlgorithm::kExclusiveRecommendation;
+  RuleRankBasis rank_basis = RuleRankBasis::kConfidence;
+  bool rank_ascending = false;  ///< rankOrder="ascending"
   bool final_result = true;
   const Expression* expression = nullptr;  ///< transformedValue / decision
+  /// OutputField@segmentId: the feature is read from that segment's prediction (its model info);
+  /// nullptr: from the model that owns the field.
+  const ModelInfo* segment = nullptr;
   Slot slot = kNoSlot;
 };
 
@@ -58,6 +70,9 @@ Status CompileOutput(pugi::xml_node output, Scope& model_scope, ModelInfo& info)
 
 /// The dataType an output field exposes: its declared type, else what its feature produces.
 DataType OutputDataType(const OutputFieldDef& field, const ModelInfo& info);
+
+/// The predicted value of `target` (multi-target models), else the prediction's value.
+const Value& PredictedValueOf(const Prediction& p, std::string_view target);
 
 /// Computes every output field of `info` from the prediction and stores it in its slot.
 void ComputeOutputs(const ModelInfo& info, const Prediction& prediction, EvalContext& ctx);

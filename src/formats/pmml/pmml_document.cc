@@ -42,11 +42,22 @@ mlserving::Result<std::unique_ptr<PmmlDocument>> PmmlDocument::Load(std::string_
   }
   ASSIGN_OR_RETURN(doc->model_, CompileModel(model_node, document_scope));
   doc->num_models_ = compiler.num_models();
+  if (!compiler.finishers().empty()) {
+    EvalContext ctx(doc->table_, doc->num_models_);
+    for (const Compiler::Finisher& finish : compiler.finishers()) RETURN_IF_ERROR(finish(ctx));
+  }
 
   const ModelInfo& info = doc->model_->info();
   bool derived_inputs = false;
   for (size_t i = 0; i < info.schema.fields.size(); ++i) {
     const MiningField* f = info.schema.fields[i];
+    if (f->usage == UsageType::kGroup && !doc->has_group_) {
+      int df = doc->dictionary_.Find(f->name);
+      if (df < 0) return InvalidArgument("the group field '" + f->name + "' is not a DataField");
+      doc->group_ = {f->name, doc->dictionary_.fields[static_cast<size_t>(df)].data_type,
+                     doc->data_field_slots_[static_cast<size_t>(df)]};
+      doc->has_group_ = true;
+    }
     if (f->usage != UsageType::kActive) continue;
     int df = doc->dictionary_.Find(f->name);
     if (df < 0) {
@@ -63,19 +74,41 @@ mlserving::Result<std::unique_ptr<PmmlDocument>> PmmlDocument::Load(std::string_
       bool listed = false;
       for (const Input& in : doc->inputs_) listed |= in.name == f.name;
       for (const MiningField* t : info.schema.targets) listed |= t->name == f.name;
+      listed |= doc->has_group_ && doc->group_.name == f.name;
       if (!listed) doc->inputs_.push_back({f.name, f.data_type, doc->data_field_slots_[i]});
     }
   }
   for (const MiningField* t : info.schema.targets) {
     int df = doc->dictionary_.Find(t->name);
     DataType type = df >= 0 ? doc->dictionary_.fields[static_cast<size_t>(df)].data_type : info.target_type;
-    doc->results_.push_back({t->name, type, true, true, kNoSlot});
+    doc->results_.push_back({t->name, type, true, true, kNoSlot, -1, {}});
   }
   if (info.schema.targets.empty() && info.has_target) {
-    doc->results_.push_back({info.target_name, info.target_type, true, true, kNoSlot});
+    doc->results_.push_back({info.target_name, info.target_type, true, true, kNoSlot, -1, {}});
   }
   for (const OutputFieldDef& f : info.outputs) {
-    doc->results_.push_back({f.name, OutputDataType(f, info), false, f.final_result, f.slot});
+    doc->results_.push_back({f.name, OutputDataType(f, info), false, f.final_result, f.slot, -1, {}});
+  }
+  if (info.select_all) {
+    // Every segment's targets and final output fields, named `<field>[<segment id>]`.
+    for (const auto& [id, segment] : info.segments) {
+      std::string suffix = "[" + id + "]";
+      std::vector<std::string> targets;
+      for (const MiningField* t : segment->schema.targets) targets.push_back(t->name);
+      if (targets.empty() && segment->has_target) targets.push_back(segment->target_name);
+      // A segment without a target of its own predicts the MiningModel's.
+      if (targets.empty() && info.has_target) targets.push_back(info.target_name);
+      for (const std::string& t : targets) {
+        int df = doc->dictionary_.Find(t);
+        DataType type = df >= 0 ? doc->dictionary_.fields[static_cast<size_t>(df)].data_type : segment->target_type;
+        doc->results_.push_back({t + suffix, type, false, true, kNoSlot, segment->id, t});
+      }
+      for (const OutputFieldDef& f : segment->outputs) {
+        if (f.final_result) {
+          doc->results_.push_back({f.name + suffix, OutputDataType(f, *segment), false, true, f.slot, -1, {}});
+        }
+      }
+    }
   }
   return doc;
 }
@@ -87,8 +120,15 @@ std::unique_ptr<EvalContext> PmmlDocument::NewContext() const {
 Status PmmlDocument::ScoreRow(EvalContext& ctx) const { return RunModel(*model_, ctx); }
 
 Value PmmlDocument::ResultValue(EvalContext& ctx, const Result& result) const {
-  if (!result.is_target) return ctx.Get(result.slot);
-  const Value& v = ctx.prediction(model_->info().id).value;
+  const Value* predicted = nullptr;
+  if (result.model_id >= 0) {
+    predicted = &PredictedValueOf(ctx.prediction(result.model_id), result.target);
+  } else if (result.is_target) {
+    predicted = &PredictedValueOf(ctx.prediction(model_->info().id), result.name);
+  } else {
+    return ctx.Get(result.slot);
+  }
+  const Value& v = *predicted;
   std::optional<Value> cast = CastValue(v, result.data_type);
   return cast ? *cast : v;
 }

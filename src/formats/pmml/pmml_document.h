@@ -32,6 +32,10 @@ class PmmlDocument {
     bool is_target = false;
     bool final_result = true;
     Slot slot = kNoSlot;  ///< output fields
+    /// selectAll segment targets: read the predicted value of `target` from this model's
+    /// prediction (-1: not such a result).
+    int model_id = -1;
+    std::string target;
   };
 
   /// Parses and compiles a document. kInvalidArgument for malformed or invalid PMML,
@@ -41,6 +45,11 @@ class PmmlDocument {
   const DataDictionary& dictionary() const { return dictionary_; }
   /// Request inputs, in MiningSchema order.
   const std::vector<Input>& inputs() const { return inputs_; }
+  /// The top model's group field (MiningField usageType="group": an AssociationModel's
+  /// transaction id), or nullptr. Callers group rows by its value (in order of first appearance)
+  /// and score each group once, setting every input's values of the group with
+  /// EvalContext::SetCollection (and the first value with Set).
+  const Input* group() const { return has_group_ ? &group_ : nullptr; }
   /// The slot of every DataField (index = DataDictionary index).
   const std::vector<Slot>& data_field_slots() const { return data_field_slots_; }
   /// Targets then OutputFields (all, including isFinalResult="false" ones, flagged).
@@ -64,6 +73,8 @@ class PmmlDocument {
   std::unique_ptr<Model> model_;
   int num_models_ = 0;
   std::vector<Input> inputs_;
+  Input group_{};
+  bool has_group_ = false;
   std::vector<Result> results_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unordered_map>
 
 #include "formats/pmml/pmml_document.h"
 
@@ -69,6 +70,19 @@ class PmmlEvaluator final : public Evaluator {
  public:
   PmmlEvaluator(std::unique_ptr<PmmlDocument> doc, std::string display_name)
       : doc_(std::move(doc)), display_name_(std::move(display_name)) {
+    if (const PmmlDocument::Input* group = doc_->group()) {
+      // Transactional input: the group field is an input and the first output column, so each
+      // output row (one per group) says which group it scored.
+      TensorSpec in;
+      in.name = group->name;
+      in.dtype = DTypeOfField(group->data_type);
+      in.shape = {-1};
+      in.nullable = true;
+      signature_.inputs.push_back(in);
+      TensorSpec out = in;
+      out.nullable = false;
+      signature_.outputs.push_back(std::move(out));
+    }
     for (const PmmlDocument::Input& in : doc_->inputs()) {
       TensorSpec spec;
       spec.name = in.name;
@@ -111,6 +125,7 @@ class PmmlEvaluator final : public Evaluator {
     }
     if (rows < 0) rows = 1;
     if (rows > ectx.max_tensor_elements) return ResourceExhausted("too many rows in one request");
+    if (doc_->group()) return EvaluateGroups(columns, rows, ectx);
     TensorMap outputs;
     std::vector<Tensor*> out_columns;
     for (const TensorSpec& spec : signature_.outputs) {
@@ -130,6 +145,57 @@ class PmmlEvaluator final : public Evaluator {
       }
       for (size_t o = 0; o < out_columns.size(); ++o) {
         WriteCell(*out_columns[o], row, doc_->ResultValue(*ctx, doc_->results()[output_results_[o]]));
+      }
+    }
+    return outputs;
+  }
+
+  /// Transactional models: rows sharing the group field's value (columns[0]) form one group,
+  /// in order of first appearance; one output row per group, the group value first.
+  Result<TensorMap> EvaluateGroups(const std::vector<const Tensor*>& columns, int64_t rows,
+                                   const EvaluationContext& ectx) const {
+    std::vector<std::string> keys;
+    std::vector<std::vector<int64_t>> members;
+    std::unordered_map<std::string, size_t> index;
+    for (int64_t row = 0; row < rows; ++row) {
+      Value key = ReadCell(*columns[0], row);
+      if (key.missing()) {
+        return InvalidArgument("row " + std::to_string(row) + " has no value for the group field '" +
+                               doc_->group()->name + "'");
+      }
+      auto [it, added] = index.emplace(key.AsString(), keys.size());
+      if (added) {
+        keys.push_back(key.AsString());
+        members.emplace_back();
+      }
+      members[it->second].push_back(row);
+    }
+    const int64_t groups = static_cast<int64_t>(keys.size());
+    TensorMap outputs;
+    std::vector<Tensor*> out_columns;
+    for (const TensorSpec& spec : signature_.outputs) {
+      ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(spec.dtype, {groups}, ectx.max_tensor_elements));
+      out_columns.push_back(&outputs.emplace(spec.name, std::move(t)).first->second);
+    }
+    std::unique_ptr<EvalContext> ctx = doc_->NewContext();
+    const auto& ins = doc_->inputs();
+    for (int64_t g = 0; g < groups; ++g) {
+      if ((g & 255) == 0 && ectx.Expired())
+        return DeadlineExceeded("the request timed out while scoring group " + std::to_string(g));
+      ctx->BeginRow();
+      const std::vector<int64_t>& group_rows = members[static_cast<size_t>(g)];
+      ctx->Set(doc_->group()->slot, ReadCell(*columns[0], group_rows.front()));
+      for (size_t i = 0; i < ins.size(); ++i) {
+        std::vector<Value> values;
+        for (int64_t row : group_rows) values.push_back(ReadCell(*columns[i + 1], row));
+        ctx->Set(ins[i].slot, values.front());
+        ctx->SetCollection(ins[i].slot, std::move(values));
+      }
+      Status s = doc_->ScoreRow(*ctx);
+      if (!s.ok()) return s.WithContext("group '" + keys[static_cast<size_t>(g)] + "'");
+      WriteCell(*out_columns[0], g, Value::String(keys[static_cast<size_t>(g)]));
+      for (size_t o = 1; o < out_columns.size(); ++o) {
+        WriteCell(*out_columns[o], g, doc_->ResultValue(*ctx, doc_->results()[output_results_[o - 1]]));
       }
     }
     return outputs;

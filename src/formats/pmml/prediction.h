@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "formats/pmml/value.h"
@@ -26,6 +27,18 @@ struct Prediction {
   double affinity = std::nan("");
   /// Per-entity affinities where the model type defines entities (clusters), in entity order.
   std::vector<double> entity_affinities;
+  /// Entities ranked best first where a model type ranks several (NearestNeighborModel: the k
+  /// neighbours' ids and their distances/similarities); entityId/affinity outputs with rank r
+  /// read entry r - 1. Empty for single-entity types.
+  std::vector<std::string> ranked_entity_ids;
+  std::vector<double> ranked_affinities;
+  /// Per-target predicted values of models with several targets (NearestNeighborModel with
+  /// functionName="mixed"), keyed by target field; `value` then holds the first target's.
+  std::vector<std::pair<std::string, Value>> target_values;
+  /// Values a model type computes itself for some of its own output fields (AssociationModel
+  /// rules selected per OutputField algorithm/rank), keyed by OutputField name; they take
+  /// precedence over the generic feature computation.
+  std::vector<std::pair<std::string, Value>> output_values;
   /// Reason codes ordered by rank (Scorecard).
   std::vector<std::string> reason_codes;
   /// Rule metadata for the RuleSet/Association `ruleValue` output feature, keyed by ruleFeature.
@@ -38,6 +51,10 @@ struct Prediction {
     entity_id.clear();
     affinity = std::nan("");
     entity_affinities.clear();
+    ranked_entity_ids.clear();
+    ranked_affinities.clear();
+    target_values.clear();
+    output_values.clear();
     reason_codes.clear();
     rule_values.clear();
   }

@@ -23,8 +23,10 @@ Scorecard::Scorecard(ModelInfo info, std::vector<Characteristic> characteristics
 Status Scorecard::Score(EvalContext& ctx, Prediction& out) const {
   // Per-thread scratch: points per reason code and the ranking order.
   thread_local std::vector<double> points;
+  thread_local std::vector<char> seen;
   thread_local std::vector<size_t> order;
   points.assign(reason_codes_.size(), 0.0);
+  seen.assign(reason_codes_.size(), 0);
   double score = initial_score_;
   for (const Characteristic& c : characteristics_) {
     const Attribute* match = nullptr;
@@ -43,12 +45,17 @@ Status Scorecard::Score(EvalContext& ctx, Prediction& out) const {
     score += partial;
     if (use_reason_codes_ && match->reason_code >= 0) {
       points[static_cast<size_t>(match->reason_code)] += points_above_ ? partial - c.baseline : c.baseline - partial;
+      seen[static_cast<size_t>(match->reason_code)] = 1;
     }
   }
   out.value = Value::Number(score);
   if (!use_reason_codes_) return Status::Ok();
-  order.resize(reason_codes_.size());
-  std::iota(order.begin(), order.end(), size_t{0});
+  // Only codes of matched attributes whose summed difference is not negative are reasons (as in
+  // jpmml; pmml4s also drops zero and pads missing ranks with the last code).
+  order.clear();
+  for (size_t i = 0; i < reason_codes_.size(); ++i) {
+    if (seen[i] && points[i] >= 0) order.push_back(i);
+  }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return points[a] > points[b]; });
   out.reason_codes.resize(order.size());
   for (size_t i = 0; i < order.size(); ++i) out.reason_codes[i] = reason_codes_[order[i]];

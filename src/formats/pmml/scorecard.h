@@ -17,7 +17,8 @@ namespace mlserving::formats::pmml {
 /// baselineScore (else the model's): baseline - partial for pointsBelow (the default),
 /// partial - baseline for pointsAbove, under the Attribute's reasonCode (else the
 /// Characteristic's). Differences are summed per reason code and ranked in decreasing order
-/// (ties keep document order); Prediction::reason_codes holds the ranking.
+/// (ties keep document order); codes with a negative sum are no reason and left out (as jpmml
+/// does). Prediction::reason_codes holds the ranking; reasonCode outputs past its end are missing.
 class Scorecard final : public Model {
  public:
   struct Attribute {

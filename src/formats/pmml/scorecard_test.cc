@@ -41,11 +41,16 @@ TEST(PmmlScorecardTest, ScoreAndReasonCodes) {
   EXPECT_DOUBLE_EQ(r.Get("s").number(), 22);
   EXPECT_EQ(r.Get("rc1").string(), "RI");
   EXPECT_EQ(r.Get("rc2").string(), "RS");
-  // pointsAbove reverses the ranking: RS -3, RI -10 … (RD 0 ranks first).
+  // pointsAbove: income 3000 gives RI 30 - 20 = 10; RS 2 - 5 = -3 is negative, so no reason, and
+  // RD (no matched attribute carries it) is none either: rank 2 is missing (jpmml's ranking).
   auto above = testing::MustLoad(Model("reasonCodeAlgorithm=\"pointsAbove\""));
-  r = testing::ScoreOne(*above, {{"dept", S("sales")}, {"income", N(1000)}});
-  EXPECT_EQ(r.Get("rc1").string(), "RD");
-  EXPECT_EQ(r.Get("rc2").string(), "RS");
+  r = testing::ScoreOne(*above, {{"dept", S("sales")}, {"income", N(3000)}});
+  EXPECT_EQ(r.Get("rc1").string(), "RI");
+  EXPECT_TRUE(r.Get("rc2").missing());
+  // pointsBelow with income 3000: RS 3 and RI -10 -> only RS.
+  r = testing::ScoreOne(*doc, {{"dept", S("sales")}, {"income", N(3000)}});
+  EXPECT_EQ(r.Get("rc1").string(), "RS");
+  EXPECT_TRUE(r.Get("rc2").missing());
   // No matching attribute (income <= 0): no score.
   EXPECT_TRUE(testing::ScoreOne(*doc, {{"dept", S("x")}, {"income", N(-1)}}).Get("s").missing());
 }

@@ -21,6 +21,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -103,6 +104,155 @@ struct CompiledTrees {
       node = &nodes[static_cast<size_t>(go_true ? node->true_child : node->false_child)];
     }
     return *node;
+  }
+
+  // ---- Branch-free evaluation (float compute, one branch mode for the whole ensemble: what
+  // every converter emits). `flat` is parallel to `nodes`; a leaf points to itself, so a tree
+  // of depth d is evaluated by exactly d steps for every row, in lockstep over a block of rows
+  // (independent loads instead of mispredicted branches). Same comparisons as FindLeaf, so the
+  // same leaves.
+  struct FlatNode {
+    float threshold = 0;
+    int32_t feature = 0;
+    int32_t next[2] = {0, 0};  ///< [false child, true child]
+  };
+  std::vector<FlatNode> flat;              ///< empty when the fast path does not apply
+  std::vector<int32_t> depths;             ///< max depth (edges) of each tree, parallel to roots
+  std::vector<uint8_t> missing_true;       ///< parallel to nodes, only when any node has it
+  NodeMode uniform_mode = NodeMode::kLeq;  ///< the mode of every branch when `flat` is set
+
+  /// Trees deeper than this are walked row by row (lockstep would waste steps on short paths).
+  static constexpr int32_t kMaxLockstepDepth = 16;
+  /// Rows evaluated together per tree.
+  static constexpr int64_t kBlockRows = 8;
+
+  /// Builds the branch-free layout when every branch uses one mode and thresholds are float.
+  void PrepareFastPath() {
+    flat.clear();
+    if (has_double_attributes) return;
+    bool mode_set = false;
+    bool any_missing_true = false;
+    for (const TreeNode& node : nodes) {
+      if (node.mode == NodeMode::kLeaf) continue;
+      if (mode_set && node.mode != uniform_mode) return;
+      uniform_mode = node.mode;
+      mode_set = true;
+      any_missing_true = any_missing_true || node.missing_tracks_true;
+    }
+    flat.resize(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const TreeNode& node = nodes[i];
+      FlatNode& f = flat[i];
+      if (node.mode == NodeMode::kLeaf) {
+        f.next[0] = f.next[1] = static_cast<int32_t>(i);
+      } else {
+        f.threshold = static_cast<float>(node.threshold);
+        f.feature = node.feature;
+        f.next[0] = node.false_child;
+        f.next[1] = node.true_child;
+      }
+    }
+    missing_true.clear();
+    if (any_missing_true) {
+      for (const TreeNode& node : nodes) missing_true.push_back(node.missing_tracks_true ? 1 : 0);
+    }
+    depths.clear();
+    std::vector<std::pair<int32_t, int32_t>> stack;
+    for (int32_t root : roots) {
+      int32_t depth = 0;
+      stack.assign(1, {root, 0});
+      while (!stack.empty()) {
+        auto [index, d] = stack.back();
+        stack.pop_back();
+        depth = std::max(depth, d);
+        const TreeNode& node = nodes[static_cast<size_t>(index)];
+        if (node.mode == NodeMode::kLeaf) continue;
+        stack.push_back({node.true_child, d + 1});
+        stack.push_back({node.false_child, d + 1});
+      }
+      depths.push_back(depth);
+    }
+  }
+
+  /// Calls visit(row, leaf) for every row of the [num_rows, cols] matrix and every tree: for
+  /// each row the trees come in ensemble order (so scores accumulate in the same order as a
+  /// row-by-row walk), rows are processed in blocks, tree by tree.
+  template <typename T, typename Visit>
+  void VisitLeaves(const T* rows, int64_t num_rows, int64_t cols, Visit&& visit) const {
+    if constexpr (std::is_same_v<T, float>) {
+      if (!flat.empty()) {
+        const bool mt = !missing_true.empty();
+        switch (uniform_mode) {
+          case NodeMode::kLeq:
+            return mt ? VisitFlat<NodeMode::kLeq, true>(rows, num_rows, cols, visit)
+                      : VisitFlat<NodeMode::kLeq, false>(rows, num_rows, cols, visit);
+          case NodeMode::kLt:
+            return mt ? VisitFlat<NodeMode::kLt, true>(rows, num_rows, cols, visit)
+                      : VisitFlat<NodeMode::kLt, false>(rows, num_rows, cols, visit);
+          case NodeMode::kGte:
+            return mt ? VisitFlat<NodeMode::kGte, true>(rows, num_rows, cols, visit)
+                      : VisitFlat<NodeMode::kGte, false>(rows, num_rows, cols, visit);
+          case NodeMode::kGt:
+            return mt ? VisitFlat<NodeMode::kGt, true>(rows, num_rows, cols, visit)
+                      : VisitFlat<NodeMode::kGt, false>(rows, num_rows, cols, visit);
+          case NodeMode::kEq:
+            return mt ? VisitFlat<NodeMode::kEq, true>(rows, num_rows, cols, visit)
+                      : VisitFlat<NodeMode::kEq, false>(rows, num_rows, cols, visit);
+          case NodeMode::kNeq:
+            return mt ? VisitFlat<NodeMode::kNeq, true>(rows, num_rows, cols, visit)
+                      : VisitFlat<NodeMode::kNeq, false>(rows, num_rows, cols, visit);
+          case NodeMode::kLeaf: break;
+        }
+      }
+    }
+    for (int64_t begin = 0; begin < num_rows; begin += kBlockRows) {
+      const int64_t end = std::min(num_rows, begin + kBlockRows);
+      for (int32_t root : roots) {
+        for (int64_t r = begin; r < end; ++r) visit(r, FindLeaf(rows + r * cols, root));
+      }
+    }
+  }
+
+ private:
+  template <NodeMode kMode>
+  static bool Compare(float x, float threshold) {
+    if constexpr (kMode == NodeMode::kLeq) return x <= threshold;
+    if constexpr (kMode == NodeMode::kLt) return x < threshold;
+    if constexpr (kMode == NodeMode::kGte) return x >= threshold;
+    if constexpr (kMode == NodeMode::kGt) return x > threshold;
+    if constexpr (kMode == NodeMode::kEq) return x == threshold;
+    return x != threshold;
+  }
+
+  template <NodeMode kMode, bool kMissingTrue, typename Visit>
+  void VisitFlat(const float* rows, int64_t num_rows, int64_t cols, Visit& visit) const {
+    const FlatNode* base = flat.data();
+    int32_t index[kBlockRows];
+    const float* row[kBlockRows];
+    for (int64_t begin = 0; begin < num_rows; begin += kBlockRows) {
+      const int64_t count = std::min(kBlockRows, num_rows - begin);
+      for (int64_t b = 0; b < count; ++b) row[b] = rows + (begin + b) * cols;
+      for (size_t t = 0; t < roots.size(); ++t) {
+        const int32_t root = roots[t];
+        const int32_t depth = depths[t];
+        if (depth > kMaxLockstepDepth) {
+          for (int64_t b = 0; b < count; ++b) visit(begin + b, FindLeaf(row[b], root));
+          continue;
+        }
+        for (int64_t b = 0; b < count; ++b) index[b] = root;
+        for (int32_t step = 0; step < depth; ++step) {
+          for (int64_t b = 0; b < count; ++b) {
+            const FlatNode& node = base[index[b]];
+            const float x = row[b][node.feature];
+            bool go_true = Compare<kMode>(x, node.threshold);
+            if constexpr (kMissingTrue)
+              go_true = go_true || (missing_true[static_cast<size_t>(index[b])] && std::isnan(x));
+            index[b] = node.next[go_true ? 1 : 0];
+          }
+        }
+        for (int64_t b = 0; b < count; ++b) visit(begin + b, nodes[static_cast<size_t>(index[b])]);
+      }
+    }
   }
 };
 
@@ -233,20 +383,27 @@ Result<CompiledTrees> CompileTrees(const ir::Node& node, const std::string& pref
     leaf.weights_end = static_cast<int32_t>(k + 1);
     trees.weights.push_back(by_leaf[k].second);
   }
+  trees.PrepareFastPath();
   return trees;
 }
 
-/// Reads the ensemble input as a row-major [rows, cols] matrix of T, checking that every feature
-/// a branch reads exists.
+/// The ensemble input as a row-major [rows, cols] matrix of T, checking that every feature a
+/// branch reads exists. Points into the input when it already holds T, else into `converted`.
 template <typename T>
-Status ReadFeatures(const Tensor& input, const CompiledTrees& trees, ml::MatrixShape& shape, std::vector<T>& values) {
+Result<const T*> ReadFeatures(const Tensor& input, const CompiledTrees& trees, ml::MatrixShape& shape,
+                              std::vector<T>& converted) {
   ASSIGN_OR_RETURN(shape, ml::AsMatrix(input));
   if (shape.cols < trees.features_needed) {
     return InvalidArgument("the trees read feature " + std::to_string(trees.features_needed - 1) + " but the input " +
                            input.DebugString() + " has " + std::to_string(shape.cols) + " features");
   }
-  return ml::ConvertToVector(input, values);
+  if (input.dtype() == DTypeOf<T>::value) return input.data<T>();
+  RETURN_IF_ERROR(ml::ConvertToVector(input, converted));
+  return static_cast<const T*>(converted.data());
 }
+
+/// Rows scored together: bounds the per-call score buffers while keeping blocks long.
+constexpr int64_t kChunkRows = 1024;
 
 /// Whether evaluation runs in double: for double inputs and for double (*_as_tensor) attributes.
 bool ComputesInDouble(const Tensor& input, bool has_double_attributes) {
@@ -296,35 +453,45 @@ class TreeEnsembleClassifierKernel : public Kernel {
   template <typename T>
   Status Run(const Tensor& input, KernelContext& ctx) const {
     ml::MatrixShape shape;
-    std::vector<T> features;
-    RETURN_IF_ERROR(ReadFeatures(input, trees_, shape, features));
+    std::vector<T> converted;
+    ASSIGN_OR_RETURN(const T* features, ReadFeatures(input, trees_, shape, converted));
     ASSIGN_OR_RETURN(Tensor labels,
                      ctx.Allocate(string_labels_.empty() ? DType::kInt64 : DType::kString, {shape.rows}));
     ASSIGN_OR_RETURN(Tensor scores_out, ctx.Allocate(DType::kFloat32, {shape.rows, num_classes_}));
     float* scores_data = scores_out.data<float>();
     const auto num_classes = static_cast<size_t>(num_classes_);
+    std::vector<T> chunk_scores;
+    std::vector<uint8_t> chunk_has_score;
     std::vector<T> scores(num_classes);
     std::vector<uint8_t> has_score(num_classes);
-    for (int64_t r = 0; r < shape.rows; ++r) {
-      std::fill(scores.begin(), scores.end(), T(0));
-      std::fill(has_score.begin(), has_score.end(), uint8_t{0});
-      const T* row = features.data() + r * shape.cols;
-      for (int32_t root : trees_.roots) {
-        const CompiledTrees::TreeNode& leaf = trees_.FindLeaf(row, root);
-        for (int32_t w = leaf.weights_begin; w < leaf.weights_end; ++w) {
-          const CompiledTrees::LeafWeight& weight = trees_.weights[static_cast<size_t>(w)];
-          scores[static_cast<size_t>(weight.output)] += static_cast<T>(weight.value);
-          has_score[static_cast<size_t>(weight.output)] = 1;
+    for (int64_t begin = 0; begin < shape.rows; begin += kChunkRows) {
+      const int64_t count = std::min(kChunkRows, shape.rows - begin);
+      chunk_scores.assign(static_cast<size_t>(count) * num_classes, T(0));
+      chunk_has_score.assign(static_cast<size_t>(count) * num_classes, uint8_t{0});
+      trees_.VisitLeaves(features + begin * shape.cols, count, shape.cols,
+                         [&](int64_t r, const CompiledTrees::TreeNode& leaf) {
+                           T* row_scores = chunk_scores.data() + static_cast<size_t>(r) * num_classes;
+                           uint8_t* row_has = chunk_has_score.data() + static_cast<size_t>(r) * num_classes;
+                           for (int32_t w = leaf.weights_begin; w < leaf.weights_end; ++w) {
+                             const CompiledTrees::LeafWeight& weight = trees_.weights[static_cast<size_t>(w)];
+                             row_scores[weight.output] += static_cast<T>(weight.value);
+                             row_has[weight.output] = 1;
+                           }
+                         });
+      for (int64_t i = 0; i < count; ++i) {
+        const size_t offset = static_cast<size_t>(i) * num_classes;
+        std::copy_n(chunk_scores.begin() + static_cast<std::ptrdiff_t>(offset), num_classes, scores.begin());
+        std::copy_n(chunk_has_score.begin() + static_cast<std::ptrdiff_t>(offset), num_classes, has_score.begin());
+        const size_t label_index = binary_single_column_ ? FinishBinary(scores) : FinishMulticlass(scores, has_score);
+        const int64_t r = begin + i;
+        if (string_labels_.empty()) {
+          labels.data<int64_t>()[r] = int_labels_[label_index];
+        } else {
+          labels.data<std::string>()[r] = string_labels_[label_index];
         }
+        for (size_t c = 0; c < num_classes; ++c)
+          scores_data[static_cast<size_t>(r) * num_classes + c] = static_cast<float>(scores[c]);
       }
-      const size_t label_index = binary_single_column_ ? FinishBinary(scores) : FinishMulticlass(scores, has_score);
-      if (string_labels_.empty()) {
-        labels.data<int64_t>()[r] = int_labels_[label_index];
-      } else {
-        labels.data<std::string>()[r] = string_labels_[label_index];
-      }
-      for (size_t c = 0; c < num_classes; ++c)
-        scores_data[static_cast<size_t>(r) * num_classes + c] = static_cast<float>(scores[c]);
     }
     ml::SetOutput(ctx, 0, std::move(labels));
     ml::SetOutput(ctx, 1, std::move(scores_out));
@@ -438,60 +605,71 @@ class TreeEnsembleRegressorKernel : public Kernel {
     has_score = 1;
   }
 
-  /// Output row for one input row. With one target every leaf counts (a leaf without weights
-  /// contributes 0), the base value is always added, and of the post-transforms only PROBIT applies;
-  /// with several targets a target no leaf scored is 0 (its base value is not added) and the
-  /// post-transform applies to the row. Both as onnxruntime computes them.
+  /// Adds one tree's leaf to a row's scores. With one target every leaf counts (a leaf without
+  /// weights contributes 0); with several, a target only when the leaf weighs it.
   template <typename T>
-  void EvaluateRow(const T* row, std::vector<T>& scores, std::vector<uint8_t>& has_score) const {
-    std::fill(scores.begin(), scores.end(), T(0));
-    std::fill(has_score.begin(), has_score.end(), uint8_t{0});
+  void AddLeaf(const CompiledTrees::TreeNode& leaf, T* scores, uint8_t* has_score) const {
+    if (num_targets_ == 1) {
+      T value = 0;
+      for (int32_t w = leaf.weights_begin; w < leaf.weights_end; ++w) {
+        value += static_cast<T>(trees_.weights[static_cast<size_t>(w)].value);
+      }
+      Combine(value, scores[0], has_score[0]);
+      return;
+    }
+    for (int32_t w = leaf.weights_begin; w < leaf.weights_end; ++w) {
+      const CompiledTrees::LeafWeight& weight = trees_.weights[static_cast<size_t>(w)];
+      Combine(static_cast<T>(weight.value), scores[weight.output], has_score[weight.output]);
+    }
+  }
+
+  /// Turns a row's combined leaves into its output. With one target the base value is always
+  /// added, and of the post-transforms only PROBIT applies; with several targets a target no
+  /// leaf scored is 0 (its base value is not added) and the post-transform applies to the row.
+  /// Both as onnxruntime computes them.
+  template <typename T>
+  void FinishRow(std::span<T> scores, const uint8_t* has_score) const {
     const T num_trees = static_cast<T>(trees_.roots.size());
     if (num_targets_ == 1) {
-      for (int32_t root : trees_.roots) {
-        const CompiledTrees::TreeNode& leaf = trees_.FindLeaf(row, root);
-        T value = 0;
-        for (int32_t w = leaf.weights_begin; w < leaf.weights_end; ++w) {
-          value += static_cast<T>(trees_.weights[static_cast<size_t>(w)].value);
-        }
-        Combine(value, scores[0], has_score[0]);
-      }
       if (aggregate_ == Aggregate::kAverage) scores[0] /= num_trees;
       if (!base_values_.empty()) scores[0] += static_cast<T>(base_values_[0]);
       if (post_transform_ == PostTransform::kProbit)
         scores[0] = static_cast<T>(ml::Probit(static_cast<float>(scores[0])));
       return;
     }
-    for (int32_t root : trees_.roots) {
-      const CompiledTrees::TreeNode& leaf = trees_.FindLeaf(row, root);
-      for (int32_t w = leaf.weights_begin; w < leaf.weights_end; ++w) {
-        const CompiledTrees::LeafWeight& weight = trees_.weights[static_cast<size_t>(w)];
-        const auto target = static_cast<size_t>(weight.output);
-        Combine(static_cast<T>(weight.value), scores[target], has_score[target]);
-      }
-    }
     for (size_t t = 0; t < scores.size(); ++t) {
       if (!has_score[t]) continue;
       if (aggregate_ == Aggregate::kAverage) scores[t] /= num_trees;
       if (!base_values_.empty()) scores[t] += static_cast<T>(base_values_[t]);
     }
-    ml::ApplyPostTransform(post_transform_, std::span<T>(scores));
+    ml::ApplyPostTransform(post_transform_, scores);
   }
 
   template <typename T>
   Status Run(const Tensor& input, KernelContext& ctx) const {
     ml::MatrixShape shape;
-    std::vector<T> features;
-    RETURN_IF_ERROR(ReadFeatures(input, trees_, shape, features));
+    std::vector<T> converted;
+    ASSIGN_OR_RETURN(const T* features, ReadFeatures(input, trees_, shape, converted));
     ASSIGN_OR_RETURN(Tensor output, ctx.Allocate(DType::kFloat32, {shape.rows, num_targets_}));
     float* out = output.data<float>();
     const auto num_targets = static_cast<size_t>(num_targets_);
-    std::vector<T> scores(num_targets);
-    std::vector<uint8_t> has_score(num_targets);
-    for (int64_t r = 0; r < shape.rows; ++r) {
-      EvaluateRow(features.data() + r * shape.cols, scores, has_score);
-      for (size_t t = 0; t < num_targets; ++t)
-        out[static_cast<size_t>(r) * num_targets + t] = static_cast<float>(scores[t]);
+    std::vector<T> scores;
+    std::vector<uint8_t> has_score;
+    for (int64_t begin = 0; begin < shape.rows; begin += kChunkRows) {
+      const int64_t count = std::min(kChunkRows, shape.rows - begin);
+      scores.assign(static_cast<size_t>(count) * num_targets, T(0));
+      has_score.assign(static_cast<size_t>(count) * num_targets, uint8_t{0});
+      trees_.VisitLeaves(features + begin * shape.cols, count, shape.cols,
+                         [&](int64_t r, const CompiledTrees::TreeNode& leaf) {
+                           const size_t offset = static_cast<size_t>(r) * num_targets;
+                           AddLeaf(leaf, scores.data() + offset, has_score.data() + offset);
+                         });
+      for (int64_t i = 0; i < count; ++i) {
+        const size_t offset = static_cast<size_t>(i) * num_targets;
+        FinishRow(std::span<T>(scores.data() + offset, num_targets), has_score.data() + offset);
+        for (size_t t = 0; t < num_targets; ++t)
+          out[static_cast<size_t>(begin + i) * num_targets + t] = static_cast<float>(scores[offset + t]);
+      }
     }
     ml::SetOutput(ctx, 0, std::move(output));
     return Status::Ok();

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -365,6 +367,107 @@ TEST(MlTreeEnsembleRegressorTest, EmptyBatchAndInvalidAttributes) {
     auto kernel = ml_test::Prepare(invalid.node());
     ASSERT_FALSE(kernel.ok());
     EXPECT_EQ(kernel.status().code(), StatusCode::kInvalidArgument) << kernel.status().ToString();
+  }
+}
+
+// Random ensembles (every branch mode, shallow trees walked in lockstep and trees deeper than
+// the lockstep limit, NaN inputs with and without missing_value_tracks_true, batches that are
+// not a multiple of the row block) against a plain walk over the attribute arrays.
+TEST(MlTreeEnsembleRegressorTest, RandomEnsemblesMatchAPlainWalk) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  const std::vector<std::string> mode_names = {"BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE",
+                                               "BRANCH_GT",  "BRANCH_EQ", "BRANCH_NEQ"};
+  constexpr int64_t kFeatures = 5;
+  for (size_t trial = 0; trial < 24; ++trial) {
+    const std::string mode = mode_names[trial % mode_names.size()];
+    const bool tracks_missing = trial % 4 >= 2;
+    const bool exact_mode = mode == "BRANCH_EQ" || mode == "BRANCH_NEQ";
+    std::vector<int64_t> tree_ids, node_ids, features, true_ids, false_ids, missing, leaf_trees, leaf_nodes;
+    std::vector<float> thresholds, leaf_weights;
+    std::vector<std::string> modes;
+    // Tree t is a chain of depth 3 + 2t (up to 25): each branch has a leaf on one side.
+    const int64_t num_trees = 12;
+    for (int64_t t = 0; t < num_trees; ++t) {
+      const int64_t depth = 3 + 2 * t;
+      for (int64_t d = 0; d < depth; ++d) {
+        tree_ids.push_back(t);
+        node_ids.push_back(2 * d);
+        features.push_back(static_cast<int64_t>(rng() % kFeatures));
+        // Thresholds and inputs often fall on {-0.5, 0, 0.5}, so ties test each mode's boundary.
+        thresholds.push_back(exact_mode || rng() % 2 == 0 ? 0.5f * static_cast<float>(rng() % 3) - 0.5f : uniform(rng));
+        modes.push_back(mode);
+        const bool chain_on_true = rng() % 2 == 0;
+        const int64_t next = d + 1 < depth ? 2 * (d + 1) : 2 * d + 2;
+        true_ids.push_back(chain_on_true ? next : 2 * d + 1);
+        false_ids.push_back(chain_on_true ? 2 * d + 1 : next);
+        missing.push_back(tracks_missing ? static_cast<int64_t>(rng() % 2) : 0);
+        for (int64_t leaf : {2 * d + 1, d + 1 == depth ? 2 * d + 2 : -1}) {
+          if (leaf < 0) continue;
+          tree_ids.push_back(t);
+          node_ids.push_back(leaf);
+          features.push_back(0);
+          thresholds.push_back(0);
+          modes.push_back("LEAF");
+          true_ids.push_back(0);
+          false_ids.push_back(0);
+          missing.push_back(0);
+          leaf_trees.push_back(t);
+          leaf_nodes.push_back(leaf);
+          leaf_weights.push_back(uniform(rng));
+        }
+      }
+    }
+    NodeBuilder builder("TreeEnsembleRegressor", 3, 1, 1);
+    builder.Ints("nodes_treeids", tree_ids)
+        .Ints("nodes_nodeids", node_ids)
+        .Ints("nodes_featureids", features)
+        .Floats("nodes_values", thresholds)
+        .Strings("nodes_modes", modes)
+        .Ints("nodes_truenodeids", true_ids)
+        .Ints("nodes_falsenodeids", false_ids)
+        .Ints("nodes_missing_value_tracks_true", missing)
+        .Ints("target_treeids", leaf_trees)
+        .Ints("target_nodeids", leaf_nodes)
+        .Ints("target_ids", std::vector<int64_t>(leaf_nodes.size(), 0))
+        .Floats("target_weights", leaf_weights)
+        .Floats("base_values", {0.25f});
+
+    const int64_t rows = 37;
+    std::vector<float> x(static_cast<size_t>(rows * kFeatures));
+    for (float& v : x) {
+      const uint32_t pick = rng() % 8;
+      v = pick == 0 ? kNaN
+                    : 0.5f * static_cast<float>(pick % 3) - 0.5f + (exact_mode || pick < 5 ? 0.0f : uniform(rng));
+    }
+    std::map<std::pair<int64_t, int64_t>, size_t> index;
+    for (size_t i = 0; i < node_ids.size(); ++i) index[{tree_ids[i], node_ids[i]}] = i;
+    std::map<std::pair<int64_t, int64_t>, float> weight_of;
+    for (size_t k = 0; k < leaf_nodes.size(); ++k) weight_of[{leaf_trees[k], leaf_nodes[k]}] = leaf_weights[k];
+    std::vector<float> expected;
+    for (int64_t r = 0; r < rows; ++r) {
+      float sum = 0;
+      for (int64_t t = 0; t < num_trees; ++t) {
+        size_t i = index.at({t, 0});
+        while (modes[i] != "LEAF") {
+          const float v = x[static_cast<size_t>(r * kFeatures + features[i])];
+          const float th = thresholds[i];
+          bool go = mode == "BRANCH_LEQ"   ? v <= th
+                    : mode == "BRANCH_LT"  ? v < th
+                    : mode == "BRANCH_GTE" ? v >= th
+                    : mode == "BRANCH_GT"  ? v > th
+                    : mode == "BRANCH_EQ"  ? v == th
+                                           : v != th;
+          if (missing[i] != 0 && std::isnan(v)) go = true;
+          i = index.at({t, go ? true_ids[i] : false_ids[i]});
+        }
+        sum += weight_of.at({t, node_ids[i]});
+      }
+      expected.push_back(sum + 0.25f);
+    }
+    auto out = ml_test::Run(builder.node(), {Tensor::FromVector<float>({rows, kFeatures}, x)});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ExpectFloats((*out)[0], {rows, 1}, expected, 0.0f);
   }
 }
 
