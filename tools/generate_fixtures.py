@@ -455,6 +455,77 @@ def build_svm(datasets: Path, out: Path, written: list) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
+# dictvec: scikit-learn DictVectorizer + LogisticRegression on Penguins rows given as dicts
+# (a measurement missing from the CSV is a key absent from the dict): an ONNX map input.
+# --------------------------------------------------------------------------------------------
+
+PENGUIN_FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+
+
+def penguin_records(df: pd.DataFrame) -> list[dict]:
+    """One {feature: value} dict per row, without the features the row lacks."""
+    return [{k: float(v) for k, v in row.items() if not pd.isna(v)} for row in df[PENGUIN_FEATURES].to_dict("records")]
+
+
+def build_dictvec(datasets: Path, out: Path, written: list) -> dict:
+    from sklearn.feature_extraction import DictVectorizer
+    from skl2onnx.common.data_types import DictionaryType
+
+    df = pd.read_csv(datasets / "penguins.csv")
+    records = penguin_records(df)
+    labels = df["species"].astype(str).to_numpy()
+    pipeline = Pipeline([("vectorize", DictVectorizer(sparse=False)),
+                         ("scale", StandardScaler()),
+                         ("classify", LogisticRegression(max_iter=1000, random_state=SEED))])
+    pipeline.fit(records, labels)
+    model = to_onnx(
+        pipeline,
+        initial_types=[("measurements", DictionaryType(StringTensorType([]), FloatTensorType([])))],
+        options={id(pipeline.steps[-1][1]): {"zipmap": False}},
+        target_opset=SKL_TARGET_OPSET,
+    )
+    canonical_opsets(model)
+    onnx.checker.check_model(model, full_check=True)
+    model_bytes = model.SerializeToString()
+    model_dir = out / "dictvec"
+    write_bytes(model_dir / "dictvec.onnx", model_bytes, written)
+    sess = make_session(model_bytes)
+
+    def expected_for(batch: list[dict]) -> dict:
+        # onnxruntime takes one map per call: run each and stack the rows.
+        rows = [sess.run(None, {"measurements": {k: np.float32(v) for k, v in record.items()}})
+                for record in batch]
+        names = [o.name for o in sess.get_outputs()]
+        result = {}
+        for i, name in enumerate(names):
+            stacked = np.concatenate([np.asarray(r[i]).reshape(1, -1) if np.asarray(r[i]).ndim > 1
+                                      else np.asarray(r[i]).reshape(1) for r in rows])
+            result[name] = to_json_value(stacked)
+        assert result["label"] == list(pipeline.predict(batch)), "onnxruntime and scikit-learn disagree"
+        return result
+
+    rng = np.random.default_rng(SEED + 2)
+    # Rows 3 and 271 of the CSV lack every measurement; onnxruntime refuses an empty map.
+    non_empty = [i for i, record in enumerate(records) if record]
+    picked = sorted(int(i) for i in rng.choice(non_empty, size=10, replace=False))
+    batch = [records[i] for i in picked]
+    single = {"bill_length_mm": 45.1, "bill_depth_mm": 14.5, "flipper_length_mm": 215.0, "body_mass_g": 5000.0}
+    partial = {"bill_length_mm": 39.1, "flipper_length_mm": 181.0, "unknown_feature": 7.0}
+    cases = [
+        {"name": "single_map", "request_form": "map", "request": {"measurements": single},
+         "expected": expected_for([single])},
+        {"name": "map_as_body", "request_form": "map body", "request": single, "expected": expected_for([single])},
+        {"name": "absent_and_unknown_keys", "request_form": "map", "request": {"measurements": partial},
+         "expected": expected_for([{k: v for k, v in partial.items() if k in PENGUIN_FEATURES}])},
+        {"name": "batch_of_maps", "request_form": "list of maps", "request": {"measurements": batch},
+         "expected": expected_for(batch)},
+    ]
+    write_json(model_dir / "cases.json", cases, written)
+    return {"model": model, "classes": [str(c) for c in pipeline.classes_],
+            "vocabulary": list(pipeline.named_steps["vectorize"].feature_names_)}
+
+
+# --------------------------------------------------------------------------------------------
 # mlp: torch MLP through the TorchScript exporter.
 # --------------------------------------------------------------------------------------------
 
@@ -666,6 +737,17 @@ def write_readme(out: Path, results: dict, written: list) -> None:
         "",
         *signature_md(d["svm"]),
         "",
+        "### `dictvec/dictvec.onnx`",
+        "",
+        "DictVectorizer(sparse=False) -> StandardScaler -> LogisticRegression on penguins.csv rows "
+        "given as {measurement: value} dicts (a measurement the CSV lacks is an absent key): an "
+        "ONNX `map(string, float)` input read by ai.onnx.ml `DictVectorizer`. Vocabulary: "
+        f"{results['dictvec']['vocabulary']}. Class order of `probabilities`: "
+        f"{results['dictvec']['classes']}. `cases.json` expected outputs are onnxruntime's, one "
+        "map per call, stacked for the batch case.",
+        "",
+        *signature_md(d["dictvec"]),
+        "",
         "### `mlp/mlp.onnx`",
         "",
         "torch MLP 4 -> Linear 16 -> Relu -> Linear 8 -> Tanh -> Linear 3 -> Softmax, random "
@@ -760,6 +842,7 @@ def main() -> int:
         "iris": build_iris(args.datasets, out, written),
         "mlp": build_mlp(out, written),
         "svm": build_svm(args.datasets, out, written),
+        "dictvec": build_dictvec(args.datasets, out, written),
     }
     results["broken"] = build_broken((out / "titanic" / "titanic.onnx").read_bytes(), out, written)
     write_readme(out, results, written)

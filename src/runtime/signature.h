@@ -32,6 +32,11 @@ struct TensorSpec {
   /// True for an ONNX optional (of a tensor, or of a sequence when `sequence`): the value may
   /// be none. Only Evaluator::EvaluateValues() takes or returns empty optionals.
   bool optional = false;
+  /// True for an ONNX map<key, value> input, carried densified as [rows, len(columns)] with one
+  /// column per key a DictVectorizer reads (`columns`, int64 keys in decimal). Requests give it
+  /// as an object (one row) or a list of objects: absent keys are missing values and keys
+  /// outside `columns` are ignored, as DictVectorizer ignores features it was not fitted on.
+  bool map = false;
 };
 
 /// What a model takes and returns.

@@ -4,9 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "engine/graph_evaluator.h"
+#include "formats/onnx/map_inputs.h"
 #include "formats/onnx/onnx_proto_convert.h"
 #include "kernels/registry.h"
 
@@ -168,9 +170,20 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxModel(::onnx::ModelProto& model, cons
   model.Clear();
   if (graph.outputs().empty()) return InvalidArgument(display_name + " declares no graph outputs");
 
+  Result<std::map<ir::ValueId, std::vector<std::string>>> map_inputs = LowerMapInputs(graph);
+  if (!map_inputs.ok()) return map_inputs.status().WithContext(display_name);
+
   std::vector<int> producer = graph.ProducerIndex();
   Signature signature;
-  for (ir::ValueId id : graph.inputs()) signature.inputs.push_back(SpecOf(graph, id, producer));
+  for (ir::ValueId id : graph.inputs()) {
+    TensorSpec spec = SpecOf(graph, id, producer);
+    if (auto columns = map_inputs->find(id); columns != map_inputs->end()) {
+      spec.map = true;
+      spec.nullable = true;  // absent keys
+      spec.columns = columns->second;
+    }
+    signature.inputs.push_back(std::move(spec));
+  }
   for (ir::ValueId id : graph.outputs()) {
     const ir::Value& v = graph.value(id);
     bool is_input = std::find(graph.inputs().begin(), graph.inputs().end(), id) != graph.inputs().end();

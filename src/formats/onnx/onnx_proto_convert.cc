@@ -214,6 +214,11 @@ ir::ValueType ValueTypeFromProto(const ::onnx::TypeProto& type) {
     tensor_type = &elem;
   } else if (type.has_map_type()) {
     out.kind = ir::ValueKind::kMap;
+    auto dtype = DTypeFromOnnx(type.map_type().value_type().tensor_type().elem_type());
+    if (dtype.ok()) {  // the value type; the key type is the DictVectorizer's vocabulary's
+      out.dtype = *dtype;
+      out.has_dtype = true;
+    }
     return out;
   } else if (type.has_optional_type()) {
     tensor_type = &type.optional_type().elem_type();

@@ -1,13 +1,16 @@
-// FeatureVectorizer and ArrayFeatureExtractor (ai.onnx.ml): assembling and selecting feature
+// FeatureVectorizer, ArrayFeatureExtractor and DictVectorizer (ai.onnx.ml): assembling and selecting feature
 // columns.
 
 #include <algorithm>
+#include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "kernels/reference/ml_common.h"
 #include "kernels/reference/ml_ops.h"
+#include "runtime/signature.h"  // kMissingInt64: how missing integers are carried
 
 namespace mlserving::kernels::reference {
 namespace {
@@ -115,11 +118,61 @@ class ArrayFeatureExtractorKernel : public Kernel {
   }
 };
 
+/// DictVectorizer over a densified map. The runtime carries an ONNX map<key, value> graph input
+/// as a [rows, V] tensor with one column per vocabulary entry, in vocabulary order, missing
+/// values where a map lacks the key (see TensorSpec::map; the ONNX loader lowers map inputs
+/// so). The op then only turns missing values into the zeros (empty strings) DictVectorizer
+/// gives absent keys; a [V] tensor is one map. Input and output share the map's value type.
+class DictVectorizerKernel : public Kernel {
+ public:
+  static Result<std::unique_ptr<Kernel>> Create(const ir::Node& node) {
+    auto kernel = std::make_unique<DictVectorizerKernel>();
+    const size_t strings = node.GetStrings("string_vocabulary").size();
+    const size_t ints = node.GetInts("int64_vocabulary").size();
+    if ((strings == 0) == (ints == 0)) {
+      return InvalidArgument("exactly one of string_vocabulary and int64_vocabulary must be given");
+    }
+    kernel->vocabulary_size_ = static_cast<int64_t>(strings + ints);
+    return std::unique_ptr<Kernel>(std::move(kernel));
+  }
+
+  Status Compute(KernelContext& ctx) const override {
+    ASSIGN_OR_RETURN(const Tensor* input, ml::RequireInput(ctx, 0));
+    if (input->rank() < 1 || input->rank() > 2 || input->dim(input->rank() - 1) != vocabulary_size_) {
+      return InvalidArgument("expected the map as a [rows, " + std::to_string(vocabulary_size_) +
+                             "] tensor (one column per vocabulary entry), got " + input->DebugString());
+    }
+    const int64_t rows = input->rank() == 2 ? input->dim(0) : 1;
+    ASSIGN_OR_RETURN(Tensor output, ctx.Allocate(input->dtype(), {rows, vocabulary_size_}));
+    const int64_t count = rows * vocabulary_size_;
+    DispatchDType(input->dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* in = input->data<T>();
+      T* out = output.data<T>();
+      for (int64_t i = 0; i < count; ++i) {
+        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+          out[i] = std::isnan(in[i]) ? T(0) : in[i];
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          out[i] = in[i] == kMissingInt64 ? 0 : in[i];
+        } else {
+          out[i] = in[i];
+        }
+      }
+    });
+    ml::SetOutput(ctx, 0, std::move(output));
+    return Status::Ok();
+  }
+
+ private:
+  int64_t vocabulary_size_ = 0;
+};
+
 }  // namespace
 
 void RegisterMlFeatureKernels(KernelRegistry& registry) {
   registry.Register(kOnnxMlDomain, "FeatureVectorizer", FeatureVectorizerKernel::Create);
   registry.Register(kOnnxMlDomain, "ArrayFeatureExtractor", ArrayFeatureExtractorKernel::Create);
+  registry.Register(kOnnxMlDomain, "DictVectorizer", DictVectorizerKernel::Create);
 }
 
 }  // namespace mlserving::kernels::reference

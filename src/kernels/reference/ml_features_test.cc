@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/reference/ml_test_util.h"
+#include "runtime/signature.h"
 
 namespace mlserving::kernels::reference {
 namespace {
@@ -66,6 +67,28 @@ TEST(MlArrayFeatureExtractorTest, RejectsOutOfRangeIndices) {
   auto out = ml_test::Run(node, {Tensor::FromVector<float>({3}, {1, 2, 3})});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(MlDictVectorizerTest, MissingValuesOfTheDensifiedMapBecomeZero) {
+  const float nan = ml_test::kNaN;
+  auto out = ml_test::Run(NodeBuilder("DictVectorizer").Strings("string_vocabulary", {"a", "b", "c"}).node(),
+                          {Tensor::FromVector<float>({2, 3}, {1.5f, nan, 3, nan, nan, nan})});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectFloats((*out)[0], {2, 3}, {1.5f, 0, 3, 0, 0, 0});
+  out = ml_test::Run(NodeBuilder("DictVectorizer").Ints("int64_vocabulary", {4, 7}).node(),
+                     {Tensor::FromVector<int64_t>({2}, {kMissingInt64, 9})});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectValues<int64_t>((*out)[0], {1, 2}, {0, 9});
+}
+
+TEST(MlDictVectorizerTest, Errors) {
+  auto kernel = ml_test::Prepare(NodeBuilder("DictVectorizer").node());
+  ASSERT_FALSE(kernel.ok());
+  EXPECT_EQ(kernel.status().code(), StatusCode::kInvalidArgument);
+  auto out = ml_test::Run(NodeBuilder("DictVectorizer").Strings("string_vocabulary", {"a", "b"}).node(),
+                          {Tensor::FromVector<float>({1, 3}, {1, 2, 3})});
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("[rows, 2]"), std::string::npos) << out.status().message();
 }
 
 }  // namespace

@@ -2,9 +2,13 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "tensor/dispatch.h"
 #include "tensor/float16.h"
@@ -206,6 +210,69 @@ Result<Tensor> DecodeValue(const TensorSpec& spec, element value, const JsonLimi
   return tensor;
 }
 
+/// The missing value of a nullable element (see TensorSpec::nullable); 0 for other types.
+template <typename T>
+T MissingValue() {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return std::string();
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    return kMissingInt64;
+  } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    return std::numeric_limits<T>::quiet_NaN();
+  } else {
+    return T{};
+  }
+}
+
+/// Decodes a map input (TensorSpec::map) given as one object or a list of objects into the
+/// [rows, len(columns)] tensor: each key fills its column, absent keys are missing values and
+/// keys outside the columns are ignored.
+Result<Tensor> DecodeMapRecords(const TensorSpec& spec, element value, const JsonLimits& limits, int64_t& budget) {
+  std::vector<simdjson::dom::object> records;
+  if (value.type() == element_type::OBJECT) {
+    records.push_back(value.get_object().value_unsafe());
+  } else if (value.type() == element_type::ARRAY) {
+    simdjson::dom::array items;
+    if (value.get_array().get(items) != simdjson::SUCCESS) return Internal("a JSON array could not be read");
+    for (element item : items) {
+      if (item.type() != element_type::OBJECT) {
+        return InvalidArgument("input '" + spec.name + "' is a map: give an object of key/value pairs or a list of " +
+                               "such objects, not a list holding " + KindOf(item));
+      }
+      records.push_back(item.get_object().value_unsafe());
+    }
+  } else {
+    return InvalidArgument("input '" + spec.name + "' is a map: give an object of key/value pairs (or a list of " +
+                           "such objects), not " + KindOf(value));
+  }
+  const auto rows = static_cast<int64_t>(records.size());
+  const auto cols = static_cast<int64_t>(spec.columns.size());
+  if (cols > 0 && rows > budget / cols) {
+    return ResourceExhausted("the request holds more than " + std::to_string(limits.max_elements) +
+                             " tensor elements; send smaller batches");
+  }
+  budget -= rows * cols;
+  std::unordered_map<std::string_view, int64_t> column_of;
+  for (int64_t c = 0; c < cols; ++c) column_of.emplace(spec.columns[static_cast<size_t>(c)], c);
+  ASSIGN_OR_RETURN(Tensor tensor, Tensor::Allocate(spec.dtype, {rows, cols}));
+  Status status = DispatchDType(spec.dtype, [&](auto tag) -> Status {
+    using T = typename decltype(tag)::type;
+    T* out = tensor.data<T>();
+    std::fill(out, out + rows * cols, MissingValue<T>());
+    for (int64_t r = 0; r < rows; ++r) {
+      for (auto field : records[static_cast<size_t>(r)]) {
+        auto column = column_of.find(field.key);
+        if (column == column_of.end()) continue;
+        RETURN_IF_ERROR(
+            ConvertLeaf<T>(spec.name, spec.dtype, /*nullable=*/true, field.value, &out[r * cols + column->second]));
+      }
+    }
+    return Status::Ok();
+  });
+  RETURN_IF_ERROR(status);
+  return tensor;
+}
+
 /// Shapes `tensor` to the declared shape when its element count allows (see the header).
 Result<Tensor> ConformToSpec(const TensorSpec& spec, Tensor tensor) {
   if (!spec.shape_known) return tensor;
@@ -388,6 +455,7 @@ void AppendSpecJson(std::string& out, const TensorSpec& spec) {
   } else {
     out += "null";
   }
+  if (spec.map) out += ",\"map\":true";
   if (!spec.columns.empty()) {
     out += ",\"columns\":[";
     for (size_t i = 0; i < spec.columns.size(); ++i) {
@@ -436,10 +504,20 @@ Result<TensorMap> DecodeJsonRequest(std::string_view body, const Signature& sign
   }
   simdjson::dom::object object = root.get_object().value_unsafe();
 
+  // A model whose only input is a map also takes the map itself as the body.
+  if (signature.inputs.size() == 1 && signature.inputs[0].map &&
+      object.at_key(signature.inputs[0].name).error() != simdjson::SUCCESS) {
+    int64_t budget = limits.max_elements;
+    ASSIGN_OR_RETURN(Tensor t, DecodeMapRecords(signature.inputs[0], root, limits, budget));
+    TensorMap inputs;
+    inputs.emplace(signature.inputs[0].name, std::move(t));
+    return inputs;
+  }
+
   // An input given one key per column.
   const TensorSpec* columnar = nullptr;
   for (const auto& spec : signature.inputs) {
-    if (!spec.columns.empty()) columnar = columnar ? nullptr : &spec;
+    if (!spec.columns.empty() && !spec.map) columnar = columnar ? nullptr : &spec;
   }
   bool use_columns = columnar != nullptr && object.at_key(columnar->name).error() != simdjson::SUCCESS &&
                      object.at_key(columnar->columns[0]).error() == simdjson::SUCCESS;
@@ -467,6 +545,11 @@ Result<TensorMap> DecodeJsonRequest(std::string_view body, const Signature& sign
     if (object.at_key(spec.name).get(value) != simdjson::SUCCESS) {
       return InvalidArgument("missing input '" + spec.name + "'; the model's inputs are " +
                              JoinNames(signature.inputs));
+    }
+    if (spec.map) {
+      ASSIGN_OR_RETURN(Tensor t, DecodeMapRecords(spec, value, limits, budget));
+      inputs.emplace(spec.name, std::move(t));
+      continue;
     }
     ASSIGN_OR_RETURN(Tensor raw, DecodeValue(spec, value, limits, budget));
     ASSIGN_OR_RETURN(Tensor conformed, ConformToSpec(spec, std::move(raw)));

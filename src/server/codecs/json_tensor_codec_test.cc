@@ -160,5 +160,47 @@ TEST(DescribeTest, UsesApiTypeNames) {
       R"("outputs":[{"name":"label","type":"long","shape":[-1]},{"name":"probability","type":"float","shape":[-1,2]}]})");
 }
 
+Signature MapInput() {
+  Signature s;
+  TensorSpec spec{"m", DType::kFloat32, {-1, 3}, true, {"a", "b", "c"}, true, {}};
+  spec.map = true;
+  s.inputs.push_back(spec);
+  s.outputs.push_back({"y", DType::kFloat32, {-1}, true, {}, false, {}});
+  return s;
+}
+
+TEST(JsonDecodeTest, MapInputTakesObjectsWithAbsentAndUnknownKeys) {
+  auto one = DecodeJsonRequest(R"({"m":{"c":3,"a":1.5,"zzz":9}})", MapInput(), {});
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  const Tensor& row = one->at("m");
+  ASSERT_EQ(row.shape(), (Shape{1, 3}));
+  EXPECT_EQ(row.data<float>()[0], 1.5f);
+  EXPECT_TRUE(std::isnan(row.data<float>()[1]));  // absent: missing
+  EXPECT_EQ(row.data<float>()[2], 3.0f);
+
+  auto batch = DecodeJsonRequest(R"({"m":[{"b":2},{},{"a":null}]})", MapInput(), {});
+  ASSERT_TRUE(batch.ok()) << batch.status().message();
+  ASSERT_EQ(batch->at("m").shape(), (Shape{3, 3}));
+  EXPECT_EQ(batch->at("m").data<float>()[1], 2.0f);
+
+  auto body = DecodeJsonRequest(R"({"b":2})", MapInput(), {});  // the sole input's map as the body
+  ASSERT_TRUE(body.ok()) << body.status().message();
+  EXPECT_EQ(body->at("m").data<float>()[1], 2.0f);
+}
+
+TEST(JsonDecodeTest, MapInputErrorsNameTheInput) {
+  for (const char* bad : {R"({"m":[1,2]})", R"({"m":"x"})", R"({"m":{"a":"text"}})"}) {
+    auto r = DecodeJsonRequest(bad, MapInput(), {});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("'m'"), std::string::npos) << r.status().message();
+  }
+  JsonLimits limits;
+  limits.max_elements = 5;  // two rows of three columns is six
+  auto big = DecodeJsonRequest(R"({"m":[{"a":1},{"a":2}]})", MapInput(), limits);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), StatusCode::kResourceExhausted);
+}
+
 }  // namespace
 }  // namespace mlserving::codecs
