@@ -2,9 +2,11 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/openmp_defaults.h"
 #include "core/logging.h"
 
 int main(int argc, char** argv) {
+  mlserving::cli::ApplyOpenMpWaitPolicy(argv);  // first: it may re-execute the program
   CLI::App app{"mlserving: turns a machine-learning model (ONNX, …) into a web API"};
   app.require_subcommand(1);
   std::string log_level = "info";

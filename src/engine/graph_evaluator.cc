@@ -3,7 +3,92 @@
 #include <algorithm>
 #include <set>
 
+#include "tensor/buffer_pool.h"
+
 namespace mlserving::engine {
+namespace {
+
+/// Empties `value`; a tensor's buffer goes to `pool`, which keeps it when nothing else holds it.
+void Release(Value& value, BufferPool& pool) {
+  if (const Tensor* t = value.tensor_if()) {
+    Tensor tensor = *t;
+    value = Value();
+    pool.Recycle(std::move(tensor));
+  } else {
+    value = Value();
+  }
+}
+
+}  // namespace
+
+/// The mutable state of one run, kept between runs: the value table (constants stay in it, every
+/// other slot is empty between runs), the kernel context's vectors, and the buffer pool.
+struct GraphEvaluator::RunArena {
+  std::vector<Value> values;
+  kernels::KernelContext kctx;
+  BufferPool buffers;
+};
+
+/// Returns the arena to its evaluator when the run ends, whichever way it ends; empties the
+/// run's slots first (their buffers go to the pool when nothing else holds them).
+struct GraphEvaluator::ArenaLease {
+  const GraphEvaluator& owner;
+  std::unique_ptr<RunArena> arena;
+  /// Constants this run overrode (a graph input or a scope value that is also a constant).
+  std::vector<ir::ValueId> overridden_constants = {};
+
+  /// Sets value `id` for this run.
+  void Set(ir::ValueId id, Value value) {
+    if (owner.graph_.value(id).constant) overridden_constants.push_back(id);
+    arena->values[static_cast<size_t>(id)] = std::move(value);
+  }
+
+  ~ArenaLease() {
+    for (ir::ValueId v : overridden_constants) {
+      arena->values[static_cast<size_t>(v)] = *owner.graph_.value(v).constant;
+    }
+    for (ir::ValueId v : owner.transient_values_) Release(arena->values[static_cast<size_t>(v)], arena->buffers);
+    owner.ReturnArena(std::move(arena));
+  }
+};
+
+GraphEvaluator::~GraphEvaluator() = default;
+
+std::unique_ptr<GraphEvaluator::RunArena> GraphEvaluator::CheckOutArena() const {
+  {
+    std::lock_guard<std::mutex> lock(arenas_mu_);
+    if (!idle_arenas_.empty()) {
+      std::unique_ptr<RunArena> arena = std::move(idle_arenas_.back());
+      idle_arenas_.pop_back();
+      return arena;
+    }
+  }
+  auto arena = std::make_unique<RunArena>();
+  arena->values.resize(graph_.num_values());
+  for (size_t v = 0; v < arena->values.size(); ++v) {
+    const ir::Value& value = graph_.value(static_cast<ir::ValueId>(v));
+    if (value.constant) arena->values[v] = *value.constant;
+  }
+  arena->kctx.buffer_pool = &arena->buffers;
+  return arena;
+}
+
+GraphEvaluator::PoolStats GraphEvaluator::pool_stats() const {
+  std::lock_guard<std::mutex> lock(arenas_mu_);
+  PoolStats stats;
+  for (const auto& arena : idle_arenas_) {
+    stats.reused += arena->buffers.reused();
+    stats.fresh += arena->buffers.fresh();
+    stats.kept_bytes += arena->buffers.kept_bytes();
+  }
+  stats.arenas = idle_arenas_.size();
+  return stats;
+}
+
+void GraphEvaluator::ReturnArena(std::unique_ptr<RunArena> arena) const {
+  std::lock_guard<std::mutex> lock(arenas_mu_);
+  if (idle_arenas_.size() < kMaxIdleArenas) idle_arenas_.push_back(std::move(arena));
+}
 
 Result<std::unique_ptr<GraphEvaluator>> GraphEvaluator::Create(ir::Graph graph,
                                                                const kernels::KernelRegistry& registry) {
@@ -76,6 +161,11 @@ Result<std::unique_ptr<GraphEvaluator>> GraphEvaluator::Create(ir::Graph graph,
       evaluator->release_after_[static_cast<size_t>(last_use[v])].push_back(static_cast<ir::ValueId>(v));
     }
   }
+  for (size_t v = 0; v < graph.num_values(); ++v) {
+    if (!graph.value(static_cast<ir::ValueId>(v)).constant) {
+      evaluator->transient_values_.push_back(static_cast<ir::ValueId>(v));
+    }
+  }
   evaluator->graph_ = std::move(graph);
   return evaluator;
 }
@@ -112,24 +202,22 @@ Result<std::vector<Value>> GraphEvaluator::RunValues(std::vector<Value> inputs,
     return InvalidArgument("expected " + std::to_string(graph_.inputs().size()) + " inputs, got " +
                            std::to_string(inputs.size()));
   }
-  std::vector<Value> values(graph_.num_values());
-  for (size_t v = 0; v < values.size(); ++v) {
-    const ir::Value& value = graph_.value(static_cast<ir::ValueId>(v));
-    if (value.constant) values[v] = *value.constant;
-  }
+  ArenaLease lease{*this, CheckOutArena()};
+  std::vector<Value>& values = lease.arena->values;
   for (const auto& [id, value] : scope) {
     if (id < 0 || static_cast<size_t>(id) >= values.size()) return Internal("scope value id out of range");
-    values[static_cast<size_t>(id)] = value;
+    lease.Set(id, value);
   }
-  for (size_t i = 0; i < inputs.size(); ++i) values[static_cast<size_t>(graph_.inputs()[i])] = std::move(inputs[i]);
+  for (size_t i = 0; i < inputs.size(); ++i) lease.Set(graph_.inputs()[i], std::move(inputs[i]));
 
   const auto& nodes = graph_.nodes();
-  kernels::KernelContext kctx;
+  kernels::KernelContext& kctx = lease.arena->kctx;
   kctx.max_tensor_elements = ctx.max_tensor_elements;
   kctx.intra_op_threads = std::max(1, ctx.intra_op_threads);
   kctx.evaluation = &ctx;
+  const bool has_deadline = ctx.deadline != std::chrono::steady_clock::time_point::max();
   for (size_t n = 0; n < nodes.size(); ++n) {
-    if (ctx.Expired()) return DeadlineExceeded("the evaluation ran past the request timeout");
+    if (has_deadline && ctx.Expired()) return DeadlineExceeded("the evaluation ran past the request timeout");
     const ir::Node& node = nodes[n];
     kctx.inputs.clear();
     kctx.sequence_inputs.clear();
@@ -153,7 +241,7 @@ Result<std::vector<Value>> GraphEvaluator::RunValues(std::vector<Value> inputs,
         out = o < kctx.outputs.size() ? std::move(kctx.outputs[o]) : Tensor();
       }
     }
-    for (ir::ValueId v : release_after_[n]) values[static_cast<size_t>(v)] = Value();
+    for (ir::ValueId v : release_after_[n]) Release(values[static_cast<size_t>(v)], lease.arena->buffers);
   }
   std::vector<Value> outputs;
   outputs.reserve(graph_.outputs().size());

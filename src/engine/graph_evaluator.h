@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,13 +16,24 @@ namespace mlserving::engine {
 /// Runs an ir::Graph with prepared kernels.
 ///
 /// Create() prepares every node once (attribute validation, weight preparation) and reports
-/// every op without a kernel in one error. Run() is const and thread-safe: each call keeps its
-/// own value table (one Value per graph value: a tensor, a sequence, or none) and frees each
-/// intermediate value after its last consumer ran. A node whose subgraphs read values of this
-/// graph (ir::ImplicitInputs) counts as a consumer of them and receives them as
-/// KernelContext::implicit_inputs.
+/// every op without a kernel in one error. Run() is const and thread-safe: each call works in its
+/// own RunArena (a value table with one Value per graph value — a tensor, a sequence, or none —
+/// and a BufferPool), checked out of the evaluator for the call and returned after it, so
+/// concurrent calls never share one and later calls reuse its buffers and vectors.
+///
+/// Memory planning: each intermediate value is released after its last consumer ran; its buffer
+/// goes to the run's BufferPool when nothing else holds it (tensor/buffer_pool.h), and kernels
+/// allocating through KernelContext::Allocate take their outputs from there. At most
+/// kMaxIdleArenas arenas are kept between calls, each bounded by BufferPool::kDefaultMaxBytes.
+///
+/// A node whose subgraphs read values of this graph (ir::ImplicitInputs) counts as a consumer of
+/// them and receives them as KernelContext::implicit_inputs.
 class GraphEvaluator {
  public:
+  /// Arenas kept for later calls (one per concurrent call is created as needed).
+  static constexpr size_t kMaxIdleArenas = 8;
+
+  ~GraphEvaluator();
   static Result<std::unique_ptr<GraphEvaluator>> Create(ir::Graph graph, const kernels::KernelRegistry& registry);
 
   /// `inputs` are the graph inputs in graph order (undefined tensors for omitted optional
@@ -41,8 +53,24 @@ class GraphEvaluator {
 
   const ir::Graph& graph() const { return graph_; }
 
+  /// Memory-planner counters, summed over the arenas kept between calls (calls in flight hold
+  /// theirs): allocations served from a released buffer, fresh allocations, bytes kept.
+  struct PoolStats {
+    int64_t reused = 0;
+    int64_t fresh = 0;
+    size_t kept_bytes = 0;
+    size_t arenas = 0;
+  };
+  PoolStats pool_stats() const;
+
  private:
+  struct RunArena;
+  /// Returns `arena` to the idle list on destruction (or frees it when the list is full).
+  struct ArenaLease;
+
   GraphEvaluator() = default;
+  std::unique_ptr<RunArena> CheckOutArena() const;
+  void ReturnArena(std::unique_ptr<RunArena> arena) const;
 
   ir::Graph graph_;
   std::vector<std::unique_ptr<kernels::Kernel>> kernels_;  ///< one per node, in node order
@@ -50,6 +78,11 @@ class GraphEvaluator {
   std::vector<std::vector<ir::ValueId>> implicit_inputs_;
   /// For each node, the values whose last reader it is (freed once it ran).
   std::vector<std::vector<ir::ValueId>> release_after_;
+  /// The values that are not constants (reset at the end of every run).
+  std::vector<ir::ValueId> transient_values_;
+
+  mutable std::mutex arenas_mu_;
+  mutable std::vector<std::unique_ptr<RunArena>> idle_arenas_;
 };
 
 }  // namespace mlserving::engine

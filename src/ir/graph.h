@@ -18,13 +18,16 @@ namespace mlserving::ir {
 enum class ValueKind { kTensor, kSequence, kMap, kSequenceOfMaps, kOptional, kOptionalSequence };
 
 /// Static type of a value: dtype and (possibly partial) shape. `shape` is meaningful only when
-/// `has_shape`; -1 marks an unknown dim.
+/// `has_shape`; -1 marks an unknown dim. `dim_names` is either empty or parallel to `shape`:
+/// dim_names[i] is the symbolic name of dim i (ONNX dim_param, e.g. "batch"), "" when unnamed.
+/// Two dims with the same non-empty name are equal at run time; a named dim is normally -1.
 struct ValueType {
   ValueKind kind = ValueKind::kTensor;
   DType dtype = DType::kFloat32;
   bool has_dtype = false;
   bool has_shape = false;
   Shape shape;
+  std::vector<std::string> dim_names;
 };
 
 /// An edge of the graph: a graph input, an initializer (constant), or a node output.

@@ -71,8 +71,18 @@ struct KernelContext {
     if (const Tensor* t = value.tensor_if()) outputs[i] = *t;
     if (const TensorSequence* s = value.sequence_if()) SetSequenceOutput(i, *s);
   }
+  /// The run's memory planner (tensor/buffer_pool.h): Allocate() reuses buffers of values
+  /// released earlier from it. Null outside an engine run (plain allocation).
+  BufferPool* buffer_pool = nullptr;
+
+  /// A zero-filled output tensor, within max_tensor_elements.
   Result<Tensor> Allocate(DType dtype, Shape shape) const {
-    return Tensor::Allocate(dtype, std::move(shape), max_tensor_elements);
+    return Tensor::Allocate(dtype, std::move(shape), max_tensor_elements, buffer_pool);
+  }
+  /// Like Allocate(), with the numeric buffer left uninitialised: for kernels that write every
+  /// element of the output.
+  Result<Tensor> AllocateUninitialized(DType dtype, Shape shape) const {
+    return Tensor::AllocateUninitialized(dtype, std::move(shape), max_tensor_elements, buffer_pool);
   }
 };
 

@@ -15,12 +15,14 @@ TEST(KernelRegistryTest, EveryOpInOpsDefHasAReferenceKernel) {
   std::vector<std::string> missing;
 #define ONNX ""
 #define ONNX_ML "ai.onnx.ml"
+#define MLSERVING "com.mlserving"
 #define MLS_OP(domain, op) \
   if (!registry.Find(domain, #op)) missing.push_back(std::string(domain) + (*domain ? "." : "") + #op);
 #include "ir/ops.def"
 #undef MLS_OP
 #undef ONNX
 #undef ONNX_ML
+#undef MLSERVING
   EXPECT_TRUE(missing.empty()) << "ops without a kernel: " << testing::PrintToString(missing);
 }
 

@@ -4,22 +4,27 @@
 #include <cstring>
 #include <new>
 
+#include "tensor/buffer_pool.h"
+
 namespace mlserving {
 namespace {
 constexpr size_t kAlignment = 64;
 }
 
-Tensor::Storage::Storage(DType dtype_in, int64_t count_in) : dtype(dtype_in), count(count_in) {
-  size_t bytes = static_cast<size_t>(count) * DTypeSize(dtype);
-  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  if (rounded == 0) rounded = kAlignment;
-  data = std::aligned_alloc(kAlignment, rounded);
+size_t Tensor::Storage::Capacity(size_t bytes) {
+  const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  return rounded == 0 ? kAlignment : rounded;
+}
+
+Tensor::Storage::Storage(DType dtype_in, int64_t count_in, bool zero_fill)
+    : dtype(dtype_in), count(count_in), capacity(Capacity(static_cast<size_t>(count_in) * DTypeSize(dtype_in))) {
+  data = std::aligned_alloc(kAlignment, capacity);
   if (data == nullptr) throw std::bad_alloc();
   if (dtype == DType::kString) {
     auto* strings = static_cast<std::string*>(data);
     for (int64_t i = 0; i < count; ++i) new (strings + i) std::string();
-  } else {
-    std::memset(data, 0, rounded);
+  } else if (zero_fill) {
+    std::memset(data, 0, capacity);
   }
 }
 
@@ -35,15 +40,39 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   storage_ = std::make_shared<Storage>(dtype_, num_elements_);
 }
 
-Result<Tensor> Tensor::Allocate(DType dtype, Shape shape, int64_t max_elements) {
+Result<Tensor> Tensor::Allocate(DType dtype, Shape shape, int64_t max_elements, BufferPool* pool) {
+  return AllocateImpl(dtype, std::move(shape), max_elements, pool, /*zero_fill=*/true);
+}
+
+Result<Tensor> Tensor::AllocateUninitialized(DType dtype, Shape shape, int64_t max_elements, BufferPool* pool) {
+  return AllocateImpl(dtype, std::move(shape), max_elements, pool, /*zero_fill=*/false);
+}
+
+Result<Tensor> Tensor::AllocateImpl(DType dtype, Shape shape, int64_t max_elements, BufferPool* pool, bool zero_fill) {
   auto count = CheckedNumElements(shape);
   if (!count) return InvalidArgument("invalid tensor shape " + ShapeToString(shape));
   if (*count > max_elements || *count > (INT64_MAX / 64)) {
     return ResourceExhausted("tensor of shape " + ShapeToString(shape) + " has " + std::to_string(*count) +
                              " elements, more than the limit of " + std::to_string(max_elements));
   }
+  const size_t bytes = static_cast<size_t>(*count) * DTypeSize(dtype);
+  Tensor t;
+  t.dtype_ = dtype;
+  t.num_elements_ = *count;
+  if (pool != nullptr && dtype != DType::kString) {
+    if (std::shared_ptr<Storage> storage = pool->Take(bytes)) {
+      storage->dtype = dtype;
+      storage->count = *count;
+      if (zero_fill) std::memset(storage->data, 0, bytes);
+      t.storage_ = std::move(storage);
+      t.shape_ = std::move(shape);
+      return t;
+    }
+  }
   try {
-    return Tensor(dtype, std::move(shape));
+    t.storage_ = std::make_shared<Storage>(dtype, *count, zero_fill);
+    t.shape_ = std::move(shape);
+    return t;
   } catch (const std::bad_alloc&) {
     return ResourceExhausted("out of memory allocating a tensor of shape " + ShapeToString(shape));
   }

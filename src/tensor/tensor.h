@@ -12,6 +12,8 @@
 
 namespace mlserving {
 
+class BufferPool;  // tensor/buffer_pool.h
+
 /// An n-dimensional array with a dtype and a shape over a ref-counted, 64-byte aligned buffer.
 /// Copying a Tensor shares the buffer (cheap); Clone() copies the data. Numeric buffers are
 /// zero-initialised; string tensors hold std::string objects.
@@ -26,7 +28,13 @@ class Tensor {
   Tensor(DType dtype, Shape shape);
 
   /// Checked allocation: fails when the shape is negative or the size overflows `max_elements`.
-  static Result<Tensor> Allocate(DType dtype, Shape shape, int64_t max_elements = INT64_MAX);
+  /// With a `pool`, the buffer is one the pool kept when one fits (zero-filled again).
+  static Result<Tensor> Allocate(DType dtype, Shape shape, int64_t max_elements = INT64_MAX,
+                                 BufferPool* pool = nullptr);
+  /// Like Allocate(), but a numeric buffer is left uninitialised (a string tensor still holds
+  /// empty strings): for writers of every element, which then skip the zero-filling pass.
+  static Result<Tensor> AllocateUninitialized(DType dtype, Shape shape, int64_t max_elements = INT64_MAX,
+                                              BufferPool* pool = nullptr);
 
   template <typename T>
   static Tensor FromVector(Shape shape, const std::vector<T>& values) {
@@ -72,15 +80,24 @@ class Tensor {
   std::string DebugString() const;
 
  private:
+  friend class BufferPool;
+
   struct Storage {
-    Storage(DType dtype, int64_t count);
+    /// Numeric buffers are zero-filled when `zero_fill`; string buffers always hold empty strings.
+    Storage(DType dtype, int64_t count, bool zero_fill = true);
     ~Storage();
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
+    /// The bytes allocated for a buffer of `bytes`: rounded up to the alignment, at least one unit.
+    static size_t Capacity(size_t bytes);
     DType dtype;
     int64_t count;
+    size_t capacity = 0;  ///< bytes allocated
     void* data = nullptr;
   };
+
+  /// Both Allocate()s.
+  static Result<Tensor> AllocateImpl(DType dtype, Shape shape, int64_t max_elements, BufferPool* pool, bool zero_fill);
 
   DType dtype_ = DType::kFloat32;
   Shape shape_;

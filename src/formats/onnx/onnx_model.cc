@@ -1,9 +1,12 @@
 #include "formats/onnx/onnx_model.h"
 
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/onnx_pb.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -11,6 +14,7 @@
 #include "formats/onnx/map_inputs.h"
 #include "formats/onnx/onnx_proto_convert.h"
 #include "kernels/registry.h"
+#include "optimizer/optimizer.h"
 
 namespace mlserving::formats::onnx {
 namespace {
@@ -151,8 +155,8 @@ Status ParseModel(std::string_view bytes, const std::string& display_name, ::onn
   return Status::Ok();
 }
 
-/// Lowers a parsed model. Frees the protobuf (its weights) as soon as the graph holds its own
-/// copies, so that peak memory is about twice the weights, not three times.
+/// Lowers a parsed model, consuming it: each weight is freed from the protobuf as soon as the
+/// graph holds its copy, so that a weight is never held twice.
 Result<std::unique_ptr<Evaluator>> LoadOnnxModel(::onnx::ModelProto& model, const std::string& display_name,
                                                  const std::string& model_dir) {
   if (!model.has_graph()) return InvalidArgument(display_name + " is not a valid ONNX model: it has no graph");
@@ -162,7 +166,7 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxModel(::onnx::ModelProto& model, cons
   }
   if (opsets.find("") == opsets.end()) opsets[""] = 1;
 
-  Result<ir::Graph> graph_or = GraphFromProto(model.graph(), opsets, model_dir);
+  Result<ir::Graph> graph_or = GraphFromProtoConsumingWeights(*model.mutable_graph(), opsets, model_dir);
   if (!graph_or.ok()) return graph_or.status().WithContext(display_name);
   ir::Graph graph = std::move(graph_or).value();
   const int64_t ir_version = model.ir_version();
@@ -197,10 +201,24 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxModel(::onnx::ModelProto& model, cons
     signature.outputs.push_back(std::move(spec));
   }
 
+  // The signature above describes the model as exported; the optimizer keeps the graph's inputs
+  // and outputs, so it holds for the optimized graph too.
+  const size_t exported_nodes = graph.nodes().size();
+  Result<optimizer::OptimizationLevel> level = optimizer::OptimizationLevelFromEnvironment();
+  if (!level.ok()) return level.status().WithContext(display_name);
+  Result<optimizer::OptimizationReport> report =
+      optimizer::Optimize(graph, kernels::KernelRegistry::Default(), level.value());
+  if (!report.ok()) return report.status().WithContext(display_name);
+
   std::ostringstream summary;
   summary << "onnx model " << display_name << " (ir " << ir_version << ", opset " << opsets[""];
   if (producer_name != " ") summary << ", from " << producer_name;
-  summary << ", " << graph.nodes().size() << " nodes)";
+  summary << ", " << exported_nodes << " nodes";
+  if (graph.nodes().size() != exported_nodes) summary << ", " << graph.nodes().size() << " after optimization";
+  summary << ")";
+  if (const std::string rewrites = report.value().Summary(); !rewrites.empty()) {
+    summary << "; graph optimizations: " << rewrites;
+  }
 
   Result<std::unique_ptr<engine::GraphEvaluator>> engine =
       engine::GraphEvaluator::Create(std::move(graph), kernels::KernelRegistry::Default());
@@ -224,16 +242,23 @@ Result<std::unique_ptr<Evaluator>> LoadOnnxFile(const std::string& path) {
   const uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) return NotFound("cannot read model file '" + path + "': " + ec.message());
   if (size > kMaxModelBytes) return ResourceExhausted(path + " is larger than 2 GiB");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot open model file '" + path + "'");
   const std::string display_name = std::filesystem::path(path).filename().string();
   ::onnx::ModelProto model;
   {
-    std::string bytes(static_cast<size_t>(size), '\0');
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
-      return NotFound("cannot read model file '" + path + "'");
-    RETURN_IF_ERROR(ParseModel(bytes, display_name, model));
-  }  // the file bytes are freed before lowering
+    // Parsed straight from the file: the file's bytes are never held beside the parsed model.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NotFound("cannot open model file '" + path + "': " + std::strerror(errno));
+    google::protobuf::io::FileInputStream stream(fd);
+    stream.SetCloseOnDelete(true);
+    if (!model.ParseFromZeroCopyStream(&stream)) {
+      if (stream.GetErrno() != 0) {
+        return NotFound("cannot read model file '" + path + "': " + std::strerror(stream.GetErrno()));
+      }
+      return InvalidArgument(display_name +
+                             " is not a valid ONNX model: the protobuf could not be parsed (is the file truncated, "
+                             "or not an .onnx export?)");
+    }
+  }
   std::string dir = std::filesystem::path(path).parent_path().string();
   return LoadOnnxModel(model, display_name, dir.empty() ? "." : dir);
 }

@@ -237,9 +237,15 @@ ir::ValueType ValueTypeFromProto(const ::onnx::TypeProto& type) {
   }
   if (tt.has_shape()) {
     out.has_shape = true;
+    bool any_named = false;
     for (const auto& dim : tt.shape().dim()) {
-      out.shape.push_back(dim.has_dim_value() && dim.dim_value() >= 0 ? dim.dim_value() : kDynamicDim);
+      const bool known = dim.has_dim_value() && dim.dim_value() >= 0;
+      out.shape.push_back(known ? dim.dim_value() : kDynamicDim);
+      // A symbolic dim ("batch", "N") names an unknown size; names of known dims add nothing.
+      out.dim_names.push_back(!known && dim.has_dim_param() ? dim.dim_param() : std::string());
+      any_named = any_named || !out.dim_names.back().empty();
     }
+    if (!any_named) out.dim_names.clear();
   }
   return out;
 }
@@ -309,12 +315,47 @@ Result<ir::Attribute> AttributeFromProto(const ::onnx::AttributeProto& proto, co
 
 }  // namespace
 
+namespace {
+
+/// Frees the data of a converted initializer, keeping its name, type and dims. Swapping with
+/// empty containers releases the memory (clear() would keep the capacity).
+void ReleaseTensorData(TensorProto& tensor) {
+  std::string().swap(*tensor.mutable_raw_data());
+  google::protobuf::RepeatedField<float>().Swap(tensor.mutable_float_data());
+  google::protobuf::RepeatedField<double>().Swap(tensor.mutable_double_data());
+  google::protobuf::RepeatedField<int32_t>().Swap(tensor.mutable_int32_data());
+  google::protobuf::RepeatedField<int64_t>().Swap(tensor.mutable_int64_data());
+  google::protobuf::RepeatedField<uint64_t>().Swap(tensor.mutable_uint64_data());
+  google::protobuf::RepeatedPtrField<std::string>().Swap(tensor.mutable_string_data());
+}
+
+/// GraphFromProto; with `consume` (the same object as `proto`, writable), each initializer's
+/// data is released as soon as the graph holds its copy.
+Result<ir::Graph> ConvertGraph(const ::onnx::GraphProto& proto, const OpsetMap& opsets, const std::string& model_dir,
+                               const std::vector<std::string>& outer_scope, ::onnx::GraphProto* consume);
+
+}  // namespace
+
 Result<ir::Graph> GraphFromProto(const ::onnx::GraphProto& proto, const OpsetMap& opsets, const std::string& model_dir,
                                  const std::vector<std::string>& outer_scope) {
+  return ConvertGraph(proto, opsets, model_dir, outer_scope, nullptr);
+}
+
+Result<ir::Graph> GraphFromProtoConsumingWeights(::onnx::GraphProto& proto, const OpsetMap& opsets,
+                                                 const std::string& model_dir) {
+  return ConvertGraph(proto, opsets, model_dir, {}, &proto);
+}
+
+namespace {
+
+Result<ir::Graph> ConvertGraph(const ::onnx::GraphProto& proto, const OpsetMap& opsets, const std::string& model_dir,
+                               const std::vector<std::string>& outer_scope, ::onnx::GraphProto* consume) {
   ir::Graph graph;
   std::set<std::string> initializer_names;
-  for (const auto& init : proto.initializer()) {
+  for (int i = 0; i < proto.initializer_size(); ++i) {
+    const TensorProto& init = proto.initializer(i);
     ASSIGN_OR_RETURN(Tensor t, TensorFromProto(init, model_dir));
+    if (consume != nullptr) ReleaseTensorData(*consume->mutable_initializer(i));
     ir::ValueId id = graph.GetOrAddValue(init.name());
     graph.value(id).type.dtype = t.dtype();
     graph.value(id).type.has_dtype = true;
@@ -378,6 +419,8 @@ Result<ir::Graph> GraphFromProto(const ::onnx::GraphProto& proto, const OpsetMap
   RETURN_IF_ERROR(graph.SortTopologically(outer_scope));
   return graph;
 }
+
+}  // namespace
 
 }  // namespace mlserving::formats::onnx
 

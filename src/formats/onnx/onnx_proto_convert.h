@@ -35,6 +35,11 @@ using OpsetMap = std::map<std::string, int>;
 /// Scan converted recursively). `outer_scope` names values visible from enclosing graphs.
 Result<ir::Graph> GraphFromProto(const ::onnx::GraphProto& proto, const OpsetMap& opsets, const std::string& model_dir,
                                  const std::vector<std::string>& outer_scope = {});
+/// GraphFromProto for the top-level graph of a model about to be discarded: each initializer's
+/// data is freed from `proto` as soon as the graph holds its copy (names, types and dims stay),
+/// so that loading never holds a large model's weights twice.
+Result<ir::Graph> GraphFromProtoConsumingWeights(::onnx::GraphProto& proto, const OpsetMap& opsets,
+                                                 const std::string& model_dir);
 
 }  // namespace mlserving::formats::onnx
 

@@ -2,6 +2,7 @@
 // ConvTranspose also output_padding and output_shape) on the oneDNN convolution and
 // deconvolution primitives (float32). Weights that are graph constants are reordered into the
 // layout the primitive chose once per layout (in practice once per model), not per request.
+// FusedConv (com.mlserving, from the graph optimizer) is Conv with its activation as a post-op.
 
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "kernels/onednn/families.h"
 #include "kernels/onednn/onednn_util.h"
+#include "kernels/onednn/post_ops.h"
 #include "kernels/reference/kernel_util.h"
 #include "kernels/reference/window_util.h"
 
@@ -79,13 +81,18 @@ Result<WindowGeometry> TransposeGeometry(const WindowAttrs& attrs, const Transpo
   return g;
 }
 
-/// Conv, or ConvTranspose when `transpose` is set. Fast path: float32, rank 3 to 5, consistent
-/// channels and geometry; everything else (and every error report) is the reference's.
+/// Conv, or ConvTranspose when `transpose` is set, or FusedConv (Conv then `activation`, as a
+/// post-op). Fast path: float32, rank 3 to 5, consistent channels and geometry; everything else
+/// (and every error report) is the reference's.
 class ConvKernel : public FallbackKernel {
  public:
   ConvKernel(std::unique_ptr<Kernel> fallback, WindowAttrs attrs, int64_t group, const Tensor* constant_weights,
-             std::optional<TransposeAttrs> transpose)
-      : FallbackKernel(std::move(fallback)), attrs_(std::move(attrs)), group_(group), transpose_(std::move(transpose)) {
+             std::optional<TransposeAttrs> transpose, FusedActivation activation = {})
+      : FallbackKernel(std::move(fallback)),
+        attrs_(std::move(attrs)),
+        group_(group),
+        transpose_(std::move(transpose)),
+        activation_(activation) {
     if (constant_weights != nullptr) constant_weights_ = *constant_weights;
   }
 
@@ -130,7 +137,7 @@ class ConvKernel : public FallbackKernel {
       if (p->pd == nullptr) return Fallback(ctx);
       const dnnl::memory src = ReorderTo(WrapTensor(p->user_src, *x), p->pd->src_desc(0));
       const dnnl::memory weights = packed ? p->packed_weights : WrapTensor(p->user_weights, *w);
-      ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(DType::kFloat32, out_shape));
+      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, out_shape));
       const dnnl::memory user_dst = WrapTensor(p->user_dst, out);
       const bool direct_dst = p->pd->dst_desc(0) == p->user_dst;
       const dnnl::memory dst = direct_dst ? user_dst : dnnl::memory(p->pd->dst_desc(0), CpuEngine());
@@ -189,7 +196,7 @@ class ConvKernel : public FallbackKernel {
             bias != nullptr
                 ? Conv::desc(inference, algorithm, src, weights, *bias, dst, g.strides, dilations, g.pad_begin, pad_end)
                 : Conv::desc(inference, algorithm, src, weights, dst, g.strides, dilations, g.pad_begin, pad_end);
-        auto pd = std::make_unique<Conv::primitive_desc>(desc, DefaultAttr(), CpuEngine());
+        auto pd = std::make_unique<Conv::primitive_desc>(desc, AttrWithActivation(activation_), CpuEngine());
         entry->primitive = Conv(*pd);
         entry->pd = std::move(pd);
       }
@@ -242,7 +249,8 @@ class ConvKernel : public FallbackKernel {
   WindowAttrs attrs_;
   int64_t group_;
   std::optional<TransposeAttrs> transpose_;
-  Tensor constant_weights_;  ///< W when it is a graph constant
+  FusedActivation activation_;  ///< applied by the convolution primitive (kNone for Conv)
+  Tensor constant_weights_;     ///< W when it is a graph constant
   /// Constant weights reordered per layout, shared by the cache entries that use that layout.
   mutable std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
   PrimitiveCache<ConvPrimitive> cache_;
@@ -267,6 +275,19 @@ void RegisterConvKernels(KernelRegistry& registry) {
           return std::unique_ptr<Kernel>(std::make_unique<ConvKernel>(std::move(fallback), std::move(attrs),
                                                                       node.GetInt("group", 1), create.constant_input(1),
                                                                       std::move(transpose_attrs)));
+        });
+  }
+  if (const KernelFactoryWithConstants* fused = registry.FindWithConstants(kMlServingDomain, "FusedConv")) {
+    registry.RegisterWithConstants(
+        kMlServingDomain, "FusedConv",
+        [reference = *fused](const ir::Node& node,
+                             const KernelCreateContext& create) -> Result<std::unique_ptr<Kernel>> {
+          ASSIGN_OR_RETURN(std::unique_ptr<Kernel> fallback, reference(node, create));
+          ASSIGN_OR_RETURN(WindowAttrs attrs, ReadWindowAttrs(node, false));
+          ASSIGN_OR_RETURN(FusedActivation activation, ReadFusedActivation(node));
+          return std::unique_ptr<Kernel>(std::make_unique<ConvKernel>(std::move(fallback), std::move(attrs),
+                                                                      node.GetInt("group", 1), create.constant_input(1),
+                                                                      std::nullopt, activation));
         });
   }
 }

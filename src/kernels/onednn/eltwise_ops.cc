@@ -49,7 +49,7 @@ class EltwiseKernel : public FallbackKernel {
             std::shared_ptr<const EltwisePrimitive>(std::move(entry)));
       }));
       if (p->pd == nullptr) return Fallback(ctx);
-      ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(DType::kFloat32, x->shape()));
+      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, x->shape()));
       Execute(p->primitive, *p->pd,
               {{DNNL_ARG_SRC, WrapTensor(p->data, *x)}, {DNNL_ARG_DST, WrapTensor(p->data, out)}});
       SetOutput(ctx, 0, std::move(out));

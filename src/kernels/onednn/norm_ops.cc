@@ -73,7 +73,7 @@ class SoftmaxKernel : public FallbackKernel {
             data);
       }));
       if (p->pd == nullptr) return Fallback(ctx);
-      ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(DType::kFloat32, x->shape()));
+      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, x->shape()));
       Execute(p->primitive, *p->pd,
               {{DNNL_ARG_SRC, WrapTensor(p->data, *x)}, {DNNL_ARG_DST, WrapTensor(p->data, out)}});
       SetOutput(ctx, 0, std::move(out));
@@ -118,7 +118,7 @@ class LayerNormKernel : public FallbackKernel {
             dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_inference, data, epsilon_, flags), data);
       }));
       if (p->pd == nullptr) return Fallback(ctx);
-      ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(DType::kFloat32, x->shape()));
+      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, x->shape()));
       const dnnl::memory::desc channel = PlainDesc({inner});
       std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, WrapTensor(p->data, *x)},
                                                     {DNNL_ARG_DST, WrapTensor(p->data, out)},

@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <new>
 
 namespace mlserving::kernels::onednn {
@@ -23,16 +25,6 @@ int ThreadsFor(const KernelContext& ctx, double work) {
   return work < kMinParallelWork ? 1 : std::max(1, ctx.intra_op_threads);
 }
 
-Status CatchDnnl(const std::string& what, const std::function<Status()>& fn) {
-  try {
-    return fn();
-  } catch (const dnnl::error& e) {
-    return Internal(what + ": oneDNN failed: " + e.what() + " (status " + std::to_string(e.status) + ")");
-  } catch (const std::bad_alloc&) {
-    return ResourceExhausted(what + ": out of memory");
-  }
-}
-
 dnnl::memory::desc PlainDesc(const dnnl::memory::dims& dims) {
   dnnl::memory::dims strides(dims.size(), 1);
   for (size_t d = dims.size(); d-- > 1;) strides[d - 1] = strides[d] * dims[d];
@@ -50,13 +42,74 @@ dnnl::primitive_attr DefaultAttr() {
   return attr;
 }
 
-void Execute(const dnnl::primitive& primitive, const dnnl::primitive_desc& pd,
-             std::unordered_map<int, dnnl::memory> args) {
-  const dnnl::memory::desc scratchpad_desc = pd.scratchpad_desc();
-  if (scratchpad_desc.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchpad_desc, CpuEngine()));
-  dnnl::stream stream(CpuEngine());
-  primitive.execute(stream, args);
-  stream.wait();
+ExecArgs::ExecArgs(std::initializer_list<std::pair<int, dnnl::memory>> args) {
+  for (const auto& [arg, memory] : args) emplace(arg, memory);
+}
+
+ExecArgs::ExecArgs(const std::unordered_map<int, dnnl::memory>& args) {
+  for (const auto& [arg, memory] : args) emplace(arg, memory);
+}
+
+void ExecArgs::emplace(int arg, const dnnl::memory& memory) {
+  if (size_ == kMaxArgs) dnnl::error::wrap_c_api(dnnl_invalid_arguments, "too many primitive arguments");
+  memories_[size_] = memory;
+  args_[size_] = {arg, memory.get()};
+  ++size_;
+}
+
+namespace {
+
+/// The calling thread's scratchpad: a 64-byte aligned buffer that only grows. Buffers above
+/// kMaxKeptBytes are not kept after the call (a rare huge primitive does not pin its memory).
+class ThreadScratchpad {
+ public:
+  static constexpr size_t kMaxKeptBytes = size_t{4} << 20;
+
+  ~ThreadScratchpad() { std::free(kept_); }
+
+  /// A buffer of at least `bytes`, valid until the next call on this thread; `owned` receives a
+  /// buffer the caller must free when it is not kept.
+  void* Get(size_t bytes, std::unique_ptr<void, decltype(&std::free)>& owned) {
+    if (bytes <= kept_bytes_) return kept_;
+    const size_t rounded = (bytes + 63) / 64 * 64;
+    void* buffer = std::aligned_alloc(64, rounded);
+    if (buffer == nullptr) throw std::bad_alloc();
+    if (rounded > kMaxKeptBytes) {
+      owned.reset(buffer);
+      return buffer;
+    }
+    std::free(kept_);
+    kept_ = buffer;
+    kept_bytes_ = rounded;
+    return kept_;
+  }
+
+ private:
+  void* kept_ = nullptr;
+  size_t kept_bytes_ = 0;
+};
+
+}  // namespace
+
+void Execute(const dnnl::primitive& primitive, const dnnl::primitive_desc& pd, const ExecArgs& args) {
+  thread_local dnnl::stream stream(CpuEngine());
+  thread_local ThreadScratchpad scratchpad;
+
+  const dnnl_memory_desc_t* scratchpad_md = dnnl_primitive_desc_query_md(pd.get(), dnnl_query_scratchpad_md, 0);
+  const size_t scratchpad_bytes = scratchpad_md != nullptr ? dnnl_memory_desc_get_size(scratchpad_md) : 0;
+  std::unique_ptr<void, decltype(&std::free)> owned(nullptr, &std::free);
+  dnnl::memory scratchpad_memory;
+  std::array<dnnl_exec_arg_t, ExecArgs::kMaxArgs + 1> c_args;
+  std::copy(args.data(), args.data() + args.size(), c_args.begin());
+  size_t count = args.size();
+  if (scratchpad_bytes > 0) {
+    scratchpad_memory =
+        dnnl::memory(dnnl::memory::desc(*scratchpad_md), CpuEngine(), scratchpad.Get(scratchpad_bytes, owned));
+    c_args[count++] = {DNNL_ARG_SCRATCHPAD, scratchpad_memory.get()};
+  }
+  dnnl::error::wrap_c_api(dnnl_primitive_execute(primitive.get(), stream.get(), static_cast<int>(count), c_args.data()),
+                          "could not execute a primitive");
+  dnnl::error::wrap_c_api(dnnl_stream_wait(stream.get()), "could not wait on a stream");
 }
 
 dnnl::memory ReorderTo(const dnnl::memory& from, const dnnl::memory::desc& desc) {

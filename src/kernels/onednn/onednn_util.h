@@ -9,14 +9,23 @@
 // the ICV belongs to the calling OS thread, so concurrent requests with different thread counts do
 // not interfere. oneDNN sizes a primitive's scratchpad and work split from the thread count at
 // creation time, so every cache key includes the thread count. Primitives use a user-provided
-// scratchpad allocated per call, which makes concurrent execute() calls on one primitive safe.
+// scratchpad (a buffer of the executing OS thread, grown as needed and kept up to 4 MiB for its
+// later calls), which makes concurrent execute() calls on one primitive safe.
+//
+// Per-call cost: Execute() runs on a stream of the calling thread (created once per thread) and
+// passes its arguments to oneDNN's C API without building a hash map; CatchDnnl is a template (no
+// std::function). What remains per primitive call is oneDNN's own: one dnnl_memory_t per argument
+// and its execution context — which is why tiny Gemms skip oneDNN (small_gemm.h).
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -51,7 +60,16 @@ int ThreadsFor(const KernelContext& ctx, double work);
 
 /// Runs `fn` (which returns Status) and turns a dnnl::error or an allocation failure it throws
 /// into a Status naming `what`; oneDNN exceptions never cross the kernel boundary.
-Status CatchDnnl(const std::string& what, const std::function<Status()>& fn);
+template <typename Fn>
+Status CatchDnnl(std::string_view what, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const dnnl::error& e) {
+    return Internal(std::string(what) + ": oneDNN failed: " + e.what() + " (status " + std::to_string(e.status) + ")");
+  } catch (const std::bad_alloc&) {
+    return ResourceExhausted(std::string(what) + ": out of memory");
+  }
+}
 
 /// A plain (row-major, contiguous) f32 memory descriptor of `dims`.
 dnnl::memory::desc PlainDesc(const dnnl::memory::dims& dims);
@@ -62,10 +80,29 @@ dnnl::memory WrapTensor(const dnnl::memory::desc& desc, const Tensor& tensor);
 /// Primitive attributes every kernel uses: a user-managed scratchpad (see the file comment).
 dnnl::primitive_attr DefaultAttr();
 
-/// Executes `primitive` on a per-call stream with a freshly allocated scratchpad of `pd`, and
-/// waits for it.
-void Execute(const dnnl::primitive& primitive, const dnnl::primitive_desc& pd,
-             std::unordered_map<int, dnnl::memory> args);
+/// The (argument id, memory) pairs of one primitive execution, at most kMaxArgs; built from a
+/// braced list ({{DNNL_ARG_SRC, src}, …}, no allocation) or from a map.
+class ExecArgs {
+ public:
+  static constexpr size_t kMaxArgs = 16;
+
+  ExecArgs(std::initializer_list<std::pair<int, dnnl::memory>> args);  // NOLINT(google-explicit-constructor)
+  ExecArgs(const std::unordered_map<int, dnnl::memory>& args);         // NOLINT(google-explicit-constructor)
+  /// Adds one argument; throws dnnl::error beyond kMaxArgs (a programming error, reported by CatchDnnl).
+  void emplace(int arg, const dnnl::memory& memory);
+
+  size_t size() const { return size_; }
+  const dnnl_exec_arg_t* data() const { return args_.data(); }
+
+ private:
+  size_t size_ = 0;
+  std::array<dnnl_exec_arg_t, kMaxArgs> args_{};
+  std::array<dnnl::memory, kMaxArgs> memories_;  ///< keeps every handle alive until execution
+};
+
+/// Executes `primitive` on the calling thread's stream with that thread's scratchpad buffer
+/// sized for `pd`, and waits for it.
+void Execute(const dnnl::primitive& primitive, const dnnl::primitive_desc& pd, const ExecArgs& args);
 
 /// Reorders `from` into a new memory of `desc` (or returns `from` when the layouts agree).
 dnnl::memory ReorderTo(const dnnl::memory& from, const dnnl::memory::desc& desc);

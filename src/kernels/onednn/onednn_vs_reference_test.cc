@@ -45,6 +45,12 @@ ir::Attribute Ints(std::vector<int64_t> v) {
   a.ints = std::move(v);
   return a;
 }
+ir::Attribute Floats(std::vector<float> v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
 ir::Attribute String(std::string v) {
   ir::Attribute a;
   a.kind = ir::Attribute::Kind::kString;
@@ -65,7 +71,8 @@ struct OpCase {
   int opset;
   std::map<std::string, ir::Attribute> attrs;
   std::vector<InputSpec> inputs;
-  bool perf_only = false;  ///< large shapes: timed in perf mode only
+  bool perf_only = false;   ///< large shapes: timed in perf mode only
+  std::string domain = "";  ///< "com.mlserving" for the fused ops
 };
 
 InputSpec In(Shape shape) { return {std::move(shape)}; }
@@ -216,6 +223,57 @@ std::vector<OpCase> Cases() {
       {"Gelu", 20, A{{"approximate", String("tanh")}}, {In({4, 1031})}},
       {"Relu", 14, {}, {In({1, 64, 112, 112})}, true},
       {"Gelu", 20, {}, {In({128, 3072})}, true},
+      // Fused ops of the graph optimizer (com.mlserving): every activation, bias or not, batched.
+      {"FusedConv",
+       1,
+       A{{"pads", Ints({1, 1, 1, 1})}, {"activation", String("Relu")}},
+       {In({2, 3, 11, 10}), Weight({8, 3, 3, 3}), Weight({8})},
+       false,
+       "com.mlserving"},
+      {"FusedConv",
+       1,
+       A{{"group", Int(4)}, {"activation", String("Clip")}, {"activation_params", Floats({0.0f, 0.3f})}},
+       {In({1, 8, 9, 9}), Weight({8, 2, 3, 3})},
+       false,
+       "com.mlserving"},
+      {"FusedConv",
+       1,
+       A{{"strides", Ints({2, 2})}, {"activation", String("LeakyRelu")}, {"activation_params", Floats({0.2f})}},
+       {In({1, 4, 12, 12}), Weight({6, 4, 3, 3}), Weight({6})},
+       false,
+       "com.mlserving"},
+      {"FusedConv",
+       1,
+       A{{"activation", String("Sigmoid")}},
+       {In({1, 4, 6, 6}), Weight({5, 4, 1, 1}), Weight({5})},
+       false,
+       "com.mlserving"},
+      {"FusedConv",
+       1,
+       A{{"activation", String("Tanh")}},
+       {In({1, 3, 9}), Weight({4, 3, 2}), Weight({4})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul", 1, {}, {In({7, 13}), Weight({13, 5}), Weight({5})}, false, "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Gelu")}},
+       {In({2, 9, 16}), Weight({16, 24}), Weight({24})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul", 1, A{{"activation", String("Relu")}}, {In({3, 8}), Weight({8, 6})}, false, "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Tanh")}},
+       {In({2, 3, 5, 8}), In({2, 3, 8, 4}), Weight({4})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Gelu")}},
+       {In({1, 128, 768}), Weight({768, 3072}), Weight({3072})},
+       true,
+       "com.mlserving"},
   };
   return cases;
 }
@@ -271,6 +329,7 @@ struct Prepared {
 Prepared Prepare(const OpCase& c, uint32_t seed, bool with_constants = true) {
   Prepared p;
   p.node.op_type = c.op;
+  p.node.domain = c.domain;
   p.node.opset = c.opset;
   p.node.attributes = c.attrs;
   p.node.outputs = {100};
@@ -289,8 +348,8 @@ Prepared Prepare(const OpCase& c, uint32_t seed, bool with_constants = true) {
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     create.constant_inputs.push_back(with_constants && c.inputs[i].constant ? &p.inputs[i] : nullptr);
   }
-  auto reference = (*ReferenceOnly().FindWithConstants("", c.op))(p.node, create);
-  auto fast = (*WithOneDnn().FindWithConstants("", c.op))(p.node, create);
+  auto reference = (*ReferenceOnly().FindWithConstants(c.domain, c.op))(p.node, create);
+  auto fast = (*WithOneDnn().FindWithConstants(c.domain, c.op))(p.node, create);
   EXPECT_TRUE(reference.ok()) << reference.status().ToString();
   EXPECT_TRUE(fast.ok()) << fast.status().ToString();
   if (reference.ok()) p.reference = std::move(reference).value();

@@ -87,7 +87,7 @@ class PoolKernel : public FallbackKernel {
         return Result<std::shared_ptr<const PoolPrimitive>>(std::shared_ptr<const PoolPrimitive>(std::move(entry)));
       }));
       if (p->pd == nullptr) return Fallback(ctx);
-      ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(DType::kFloat32, out_shape));
+      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, out_shape));
       Execute(p->primitive, *p->pd, {{DNNL_ARG_SRC, WrapTensor(p->src, *x)}, {DNNL_ARG_DST, WrapTensor(p->dst, out)}});
       SetOutput(ctx, 0, std::move(out));
       return Status::Ok();

@@ -28,5 +28,8 @@ void RegisterPoolKernels(KernelRegistry& registry);        // pool_ops.cc (*Pool
 void RegisterNormKernels(KernelRegistry& registry);        // norm_ops.cc (LayerNorm, InstanceNorm, LRN, MVN, …)
 void RegisterImageKernels(KernelRegistry& registry);       // image_ops.cc (Resize, Pad, DepthToSpace, GridSample, …)
 void RegisterActivationKernels(KernelRegistry& registry);  // activation_ops.cc (PRelu)
+/// The com.mlserving ops the graph optimizer fuses (FusedConv, FusedMatMul); wraps the Conv and
+/// MatMul registered before it, so call it after RegisterConvKernels and RegisterLinalgKernels.
+void RegisterFusedKernels(KernelRegistry& registry);  // fused_ops.cc
 
 }  // namespace mlserving::kernels::reference

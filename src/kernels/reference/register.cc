@@ -24,6 +24,7 @@ void RegisterReferenceKernels(KernelRegistry& registry) {
   reference::RegisterNormKernels(registry);
   reference::RegisterImageKernels(registry);
   reference::RegisterActivationKernels(registry);
+  reference::RegisterFusedKernels(registry);
 }
 
 }  // namespace mlserving::kernels
