@@ -54,8 +54,9 @@ class ScopedOmpThreads {
 };
 
 /// The threads an op of about `work` multiply-adds (or elements, for memory-bound ops) runs on:
-/// KernelContext::intra_op_threads, or 1 below 64K, where waking a second OpenMP thread costs
-/// more than it saves.
+/// KernelContext::intra_op_threads, or 1 below 8M (2^23), where waking a second OpenMP thread
+/// (a futex wake-up with passive waiting, tens of µs on a busy machine) costs more than it
+/// saves: a tabular MLP at batch 64 ran at 0.075 ms on 2 threads against 0.056 ms on one.
 int ThreadsFor(const KernelContext& ctx, double work);
 
 /// Runs `fn` (which returns Status) and turns a dnnl::error or an allocation failure it throws
