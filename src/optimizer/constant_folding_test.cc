@@ -18,7 +18,7 @@ using testing::TensorAttr;
 
 TEST(ConstantFoldingTest, FoldsAChainOfConstantNodesAndKeepsTheRest) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2, 3});
+  b.Input("x", {2, 3});
   b.Constant("a", Floats({2, 3}, {-1, 2, -3, 4, -5, 6}));
   b.Constant("c", Floats({3}, {0.5f, 0.25f, 2}));
   b.Node("Constant", {}, {"k"}, {{"value", TensorAttr(Floats({}, {3}))}});
@@ -42,7 +42,7 @@ TEST(ConstantFoldingTest, FoldsAChainOfConstantNodesAndKeepsTheRest) {
 
 TEST(ConstantFoldingTest, AFoldedGraphOutputKeepsItsId) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2});
+  b.Input("x", {2});
   b.Node("Constant", {}, {"k"}, {{"value", TensorAttr(Floats({2}, {1, 2}))}});
   b.Node("Neg", {"k"}, {"out"});
   b.Node("Add", {"x", "k"}, {"sum"});
@@ -58,8 +58,8 @@ TEST(ConstantFoldingTest, AFoldedGraphOutputKeepsItsId) {
 
 TEST(ConstantFoldingTest, FoldsShapeOfStaticShapesAndKnownDimsOfSymbolicOnes) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {-1, 3, 4}, {"N", "", ""});
-  b.Input("s", DType::kFloat32, {2, 6});
+  b.Input("x", {-1, 3, 4}, DType::kFloat32, {"N", "", ""});
+  b.Input("s", {2, 6});
   b.Constant("one", Tensor::Scalar<int64_t>(1));
   b.Constant("zero", Tensor::Scalar<int64_t>(0));
   b.Constant("starts", Int64s({1}));
@@ -91,7 +91,7 @@ TEST(ConstantFoldingTest, FoldsShapeOfStaticShapesAndKnownDimsOfSymbolicOnes) {
 
 TEST(ConstantFoldingTest, ShapesInferredFromFoldedConstantsFoldInTheNextRound) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2, 6});
+  b.Input("x", {2, 6});
   b.Constant("dims", Int64s({3, 4}));
   b.Node("Identity", {"dims"}, {"shape"});   // folds in round 1
   b.Node("Reshape", {"x", "shape"}, {"r"});  // then [3,4] is known
@@ -106,7 +106,7 @@ TEST(ConstantFoldingTest, ShapesInferredFromFoldedConstantsFoldInTheNextRound) {
 
 TEST(ConstantFoldingTest, LeavesLargeRandomFailingAndTrainingNodesAlone) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2});
+  b.Input("x", {2});
   b.Constant("big", Int64s({1024, 1024}));  // 4 MiB of float from 16 bytes
   b.Constant("small", Int64s({2, 2}));
   b.Constant("bad_shape", Int64s({7}));

@@ -1,20 +1,20 @@
 #include <gtest/gtest.h>
 
 #include "kernels/fused_activation.h"
-#include "optimizer/fusion_test_util.h"
 #include "optimizer/passes.h"
+#include "optimizer/test_graph.h"
 
 namespace mlserving::optimizer {
 namespace {
 
-using fusion_test::GraphBuilder;
-using fusion_test::RandomTensor;
+using testing::GraphBuilder;
+using testing::RandomTensor;
 
 /// x -> Conv -> returns the Conv's output.
 ir::ValueId AddConv(GraphBuilder& b, ir::ValueId x) {
   return b.Op("Conv",
               {x, b.Constant("w", RandomTensor({8, 3, 3, 3}, 1, -2.0f, 2.0f)), b.Constant("b", RandomTensor({8}, 2))},
-              {{"pads", fusion_test::IntsAttr({1, 1, 1, 1})}}, 11);
+              {{"pads", testing::IntsAttr({1, 1, 1, 1})}}, 11);
 }
 
 TEST(ConvActivationFusion, FusesEachActivationIntoFusedConv) {
@@ -24,7 +24,7 @@ TEST(ConvActivationFusion, FusesEachActivationIntoFusedConv) {
     std::vector<float> expected_params;
   };
   const std::vector<Case> cases = {{"Relu", {}, {}},
-                                   {"LeakyRelu", {{"alpha", fusion_test::FloatAttr(0.2f)}}, {0.2f}},
+                                   {"LeakyRelu", {{"alpha", testing::FloatAttr(0.2f)}}, {0.2f}},
                                    {"Sigmoid", {}, {}},
                                    {"Tanh", {}, {}}};
   for (const Case& c : cases) {
@@ -33,8 +33,7 @@ TEST(ConvActivationFusion, FusesEachActivationIntoFusedConv) {
     const ir::ValueId x = b.Input("x", {2, 3, 10, 11});
     const ir::ValueId y = b.Op(c.op, {AddConv(b, x)}, c.attrs);
     b.Output(y);
-    ir::Graph fused =
-        fusion_test::RunPassAndCompare(b.graph(), FuseConvActivation, 1, {RandomTensor({2, 3, 10, 11}, 3)});
+    ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseConvActivation, 1, {RandomTensor({2, 3, 10, 11}, 3)});
     ASSERT_EQ(fused.nodes().size(), 1u);
     const ir::Node& node = fused.nodes()[0];
     EXPECT_EQ(node.op_type, "FusedConv");
@@ -52,7 +51,7 @@ TEST(ConvActivationFusion, FusesClipWithConstantBoundsAsRelu6) {
   b.Output(b.Op("Clip", {AddConv(b, x), b.Scalar("lo", 0.0f), b.Scalar("hi", 6.0f)}));
   // Inputs in [-3, 3) drive the outputs past both bounds.
   ir::Graph fused =
-      fusion_test::RunPassAndCompare(b.graph(), FuseConvActivation, 1, {RandomTensor({1, 3, 8, 8}, 4, -3.0f, 3.0f)});
+      testing::RunPassAndCompare(b.graph(), FuseConvActivation, 1, {RandomTensor({1, 3, 8, 8}, 4, -3.0f, 3.0f)});
   ASSERT_EQ(fused.nodes().size(), 1u);
   EXPECT_EQ(fused.nodes()[0].GetString("activation", ""), "Clip");
   EXPECT_EQ(fused.nodes()[0].GetFloats("activation_params"), std::vector<float>({0.0f, 6.0f}));
@@ -61,8 +60,8 @@ TEST(ConvActivationFusion, FusesClipWithConstantBoundsAsRelu6) {
 TEST(ConvActivationFusion, FusesOpset6ClipAttributesAndAMissingUpperBound) {
   GraphBuilder b;
   const ir::ValueId x = b.Input("x", {1, 3, 8, 8});
-  b.Output(b.Op("Clip", {AddConv(b, x)}, {{"min", fusion_test::FloatAttr(-0.5f)}}, 6));
-  fusion_test::RunPassAndCompare(b.graph(), FuseConvActivation, 1, {RandomTensor({1, 3, 8, 8}, 5, -3.0f, 3.0f)});
+  b.Output(b.Op("Clip", {AddConv(b, x)}, {{"min", testing::FloatAttr(-0.5f)}}, 6));
+  testing::RunPassAndCompare(b.graph(), FuseConvActivation, 1, {RandomTensor({1, 3, 8, 8}, 5, -3.0f, 3.0f)});
 }
 
 TEST(ConvActivationFusion, LeavesClipWithRunTimeBounds) {
@@ -70,8 +69,8 @@ TEST(ConvActivationFusion, LeavesClipWithRunTimeBounds) {
   const ir::ValueId x = b.Input("x", {1, 3, 8, 8});
   const ir::ValueId hi = b.Input("hi", {});
   b.Output(b.Op("Clip", {AddConv(b, x), b.Scalar("lo", 0.0f), hi}));
-  fusion_test::RunPassAndCompare(b.graph(), FuseConvActivation, 0,
-                                 {RandomTensor({1, 3, 8, 8}, 6), Tensor::Scalar<float>(0.5f)});
+  testing::RunPassAndCompare(b.graph(), FuseConvActivation, 0,
+                             {RandomTensor({1, 3, 8, 8}, 6), Tensor::Scalar<float>(0.5f)});
 }
 
 TEST(ConvActivationFusion, LeavesAConvWithSeveralReaders) {
@@ -80,7 +79,7 @@ TEST(ConvActivationFusion, LeavesAConvWithSeveralReaders) {
   const ir::ValueId conv = AddConv(b, x);
   b.Output(b.Op("Relu", {conv}));
   b.Output(b.Op("Sigmoid", {conv}));
-  fusion_test::RunPassAndCompare(b.graph(), FuseConvActivation, 0, {RandomTensor({1, 3, 8, 8}, 7)});
+  testing::RunPassAndCompare(b.graph(), FuseConvActivation, 0, {RandomTensor({1, 3, 8, 8}, 7)});
 }
 
 TEST(ConvActivationFusion, ChainsAfterBatchNormFolding) {
@@ -94,11 +93,11 @@ TEST(ConvActivationFusion, ChainsAfterBatchNormFolding) {
            {}, 15);
   b.Output(b.Op("Relu", {bn}));
   const std::vector<Tensor> inputs = {RandomTensor({1, 3, 8, 8}, 12)};
-  ir::Graph folded = fusion_test::RunPassAndCompare(b.graph(), FuseConvBatchNorm, 1, inputs);
-  ir::Graph fused = fusion_test::RunPassAndCompare(folded, FuseConvActivation, 1, inputs);
+  ir::Graph folded = testing::RunPassAndCompare(b.graph(), FuseConvBatchNorm, 1, inputs);
+  ir::Graph fused = testing::RunPassAndCompare(folded, FuseConvActivation, 1, inputs);
   ASSERT_EQ(fused.nodes().size(), 1u);
   EXPECT_EQ(fused.nodes()[0].op_type, "FusedConv");
-  fusion_test::ExpectAllClose(fusion_test::RunGraph(fused, inputs)[0], fusion_test::RunGraph(b.graph(), inputs)[0]);
+  testing::ExpectSameOutputs(b.graph(), fused, inputs, testing::Tolerance::AllClose(1e-4, 1e-5));
 }
 
 }  // namespace

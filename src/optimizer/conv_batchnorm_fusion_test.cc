@@ -1,13 +1,13 @@
 #include <gtest/gtest.h>
 
-#include "optimizer/fusion_test_util.h"
 #include "optimizer/passes.h"
+#include "optimizer/test_graph.h"
 
 namespace mlserving::optimizer {
 namespace {
 
-using fusion_test::GraphBuilder;
-using fusion_test::RandomTensor;
+using testing::GraphBuilder;
+using testing::RandomTensor;
 
 /// x -> Conv(W[, B]) -> BatchNormalization -> y, with random statistics (positive variance).
 struct ConvBn {
@@ -20,22 +20,22 @@ ConvBn MakeConvBn(bool with_bias, int64_t group, bool constant_mean = true) {
   g.x = g.b.Input("x", {2, 4, 9, 8});
   std::vector<ir::ValueId> conv_inputs = {g.x, g.b.Constant("w", RandomTensor({6, 4 / group, 3, 3}, 1))};
   if (with_bias) conv_inputs.push_back(g.b.Constant("b", RandomTensor({6}, 2)));
-  g.conv = g.b.Op("Conv", conv_inputs,
-                  {{"pads", fusion_test::IntsAttr({1, 1, 1, 1})}, {"group", fusion_test::IntAttr(group)}}, 11);
+  g.conv =
+      g.b.Op("Conv", conv_inputs, {{"pads", testing::IntsAttr({1, 1, 1, 1})}, {"group", testing::IntAttr(group)}}, 11);
   const ir::ValueId mean = constant_mean ? g.b.Constant("mean", RandomTensor({6}, 5)) : g.b.Input("mean", {6});
   g.y =
       g.b.Op("BatchNormalization",
              {g.conv, g.b.Constant("scale", RandomTensor({6}, 3, 0.5f, 1.5f)),
               g.b.Constant("beta", RandomTensor({6}, 4)), mean, g.b.Constant("var", RandomTensor({6}, 6, 0.2f, 2.0f))},
-             {{"epsilon", fusion_test::FloatAttr(1e-3f)}}, 15);
+             {{"epsilon", testing::FloatAttr(1e-3f)}}, 15);
   g.b.Output(g.y);
   return g;
 }
 
 TEST(ConvBatchNormFusion, FoldsBatchNormIntoConvWeightsAndBias) {
   ConvBn g = MakeConvBn(true, 1);
-  ir::Graph fused = fusion_test::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 1, {RandomTensor({2, 4, 9, 8}, 7)});
-  EXPECT_EQ(fusion_test::CountOps(fused, "BatchNormalization"), 0);
+  ir::Graph fused = testing::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 1, {RandomTensor({2, 4, 9, 8}, 7)});
+  EXPECT_EQ(testing::CountOps(fused, "BatchNormalization"), 0);
   ASSERT_EQ(fused.nodes().size(), 1u);
   EXPECT_EQ(fused.nodes()[0].op_type, "Conv");
   EXPECT_EQ(fused.nodes()[0].outputs[0], g.y);
@@ -43,7 +43,7 @@ TEST(ConvBatchNormFusion, FoldsBatchNormIntoConvWeightsAndBias) {
 
 TEST(ConvBatchNormFusion, AddsABiasToAConvWithoutOneAndKeepsGroups) {
   ConvBn g = MakeConvBn(false, 2);
-  ir::Graph fused = fusion_test::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 1, {RandomTensor({2, 4, 9, 8}, 8)});
+  ir::Graph fused = testing::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 1, {RandomTensor({2, 4, 9, 8}, 8)});
   ASSERT_EQ(fused.nodes().size(), 1u);
   EXPECT_EQ(fused.nodes()[0].inputs.size(), 3u);
   EXPECT_EQ(fused.nodes()[0].GetInt("group", 1), 2);
@@ -52,24 +52,24 @@ TEST(ConvBatchNormFusion, AddsABiasToAConvWithoutOneAndKeepsGroups) {
 TEST(ConvBatchNormFusion, LeavesAConvWhoseOutputIsReadElsewhere) {
   ConvBn g = MakeConvBn(true, 1);
   g.b.Output(g.b.Op("Relu", {g.conv}));
-  fusion_test::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 0, {RandomTensor({2, 4, 9, 8}, 9)});
+  testing::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 0, {RandomTensor({2, 4, 9, 8}, 9)});
 }
 
 TEST(ConvBatchNormFusion, LeavesAConvWhoseOutputIsAGraphOutput) {
   ConvBn g = MakeConvBn(true, 1);
   g.b.Output(g.conv);
-  fusion_test::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 0, {RandomTensor({2, 4, 9, 8}, 10)});
+  testing::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 0, {RandomTensor({2, 4, 9, 8}, 10)});
 }
 
 TEST(ConvBatchNormFusion, LeavesRunTimeStatistics) {
   ConvBn g = MakeConvBn(true, 1, false);
-  fusion_test::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 0,
-                                 {RandomTensor({2, 4, 9, 8}, 11), RandomTensor({6}, 12)});
+  testing::RunPassAndCompare(g.b.graph(), FuseConvBatchNorm, 0,
+                             {RandomTensor({2, 4, 9, 8}, 11), RandomTensor({6}, 12)});
 }
 
 TEST(ConvBatchNormFusion, LeavesTrainingModeBatchNorm) {
   ConvBn g = MakeConvBn(true, 1);
-  g.b.graph().nodes()[1].attributes["training_mode"] = fusion_test::IntAttr(1);
+  g.b.graph().nodes()[1].attributes["training_mode"] = testing::IntAttr(1);
   ir::Graph rewritten = g.b.graph();
   Result<int> rewrites = FuseConvBatchNorm(rewritten, PassContext{kernels::KernelRegistry::Default()});
   ASSERT_TRUE(rewrites.ok());

@@ -16,7 +16,7 @@ using testing::Rewritten;
 
 TEST(DeadNodeEliminationTest, RemovesUnreadChainsAndKeepsWhatOutputsNeed) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2, 3});
+  b.Input("x", {2, 3});
   b.Node("Relu", {"x"}, {"r"});
   b.Node("Exp", {"r"}, {"dead1"});                                                       // read only by dead2
   b.Node("Neg", {"dead1"}, {"dead2"});                                                   // read by nobody
@@ -36,7 +36,7 @@ TEST(DeadNodeEliminationTest, RemovesUnreadChainsAndKeepsWhatOutputsNeed) {
 
 TEST(DeadNodeEliminationTest, ReleasesConstantsNobodyReads) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {3});
+  b.Input("x", {3});
   b.Constant("used", Iota({3}));
   b.Constant("unused", Iota({3}));
   b.Constant("only_dead", Iota({3}));
@@ -62,8 +62,8 @@ TEST(DeadNodeEliminationTest, KeepsProducersOfValuesReadBySubgraphs) {
     return std::make_shared<const ir::Graph>(g.graph());
   };
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {3});
-  b.Input("c", DType::kBool, {});
+  b.Input("x", {3});
+  b.Input("c", {}, DType::kBool);
   b.Node("Relu", {"x"}, {"t"});  // read only through the subgraphs
   b.Node("Exp", {"x"}, {"unused"});
   ir::Attribute then_branch, else_branch;

@@ -2,14 +2,14 @@
 
 #include <functional>
 
-#include "optimizer/fusion_test_util.h"
 #include "optimizer/passes.h"
+#include "optimizer/test_graph.h"
 
 namespace mlserving::optimizer {
 namespace {
 
-using fusion_test::GraphBuilder;
-using fusion_test::RandomTensor;
+using testing::GraphBuilder;
+using testing::RandomTensor;
 
 // Above the oneDNN eltwise kernel's threshold, so the fused Gelu runs the fast path.
 const Shape kX = {2, 2100};
@@ -22,7 +22,7 @@ void ExpectFusedToGelu(const std::function<ir::ValueId(GraphBuilder&, ir::ValueI
   const ir::ValueId x = b.Input("x", kX);
   const ir::ValueId y = body(b, x);
   b.Output(y);
-  ir::Graph fused = fusion_test::RunPassAndCompare(b.graph(), FuseGelu, 1, {RandomTensor(kX, 1, -4.0f, 4.0f)});
+  ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseGelu, 1, {RandomTensor(kX, 1, -4.0f, 4.0f)});
   ASSERT_EQ(fused.nodes().size(), 1u);
   const ir::Node& node = fused.nodes()[0];
   EXPECT_EQ(node.op_type, "Gelu");
@@ -97,7 +97,7 @@ TEST(GeluFusion, LeavesOtherConstants) {
   const ir::ValueId erf = b.Op("Erf", {b.Op("Div", {x, b.Scalar("two", 2.0f)})});
   const ir::ValueId factor = b.Op("Add", {erf, b.Scalar("one", 1.0f)});
   b.Output(b.Op("Mul", {b.Op("Mul", {x, factor}), b.Scalar("half", 0.5f)}));
-  fusion_test::RunPassAndCompare(b.graph(), FuseGelu, 0, {RandomTensor(kX, 2)});
+  testing::RunPassAndCompare(b.graph(), FuseGelu, 0, {RandomTensor(kX, 2)});
 }
 
 TEST(GeluFusion, LeavesAnIntermediateReadElsewhere) {
@@ -106,7 +106,7 @@ TEST(GeluFusion, LeavesAnIntermediateReadElsewhere) {
   const ir::ValueId factor = OnePlusErf(b, x, false);
   b.Output(b.Op("Mul", {b.Op("Mul", {x, factor}), b.Scalar("half", 0.5f)}));
   b.Output(b.Op("Relu", {factor}));
-  fusion_test::RunPassAndCompare(b.graph(), FuseGelu, 0, {RandomTensor(kX, 3)});
+  testing::RunPassAndCompare(b.graph(), FuseGelu, 0, {RandomTensor(kX, 3)});
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ using testing::Rewritten;
 
 TEST(IdentityEliminationTest, RemovesPassThroughNodesAndRewiresTheirReaders) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {-1, 3}, {"N", ""});
+  b.Input("x", {-1, 3}, DType::kFloat32, {"N", ""});
   b.Constant("ratio", Floats({}, {0.3f}));
   b.Constant("keep", Int64s({0, 3}));
   b.Constant("training", Tensor::FromBools({}, {false}));
@@ -42,7 +42,7 @@ TEST(IdentityEliminationTest, RemovesPassThroughNodesAndRewiresTheirReaders) {
 
 TEST(IdentityEliminationTest, KeepsNodesThatChangeSomething) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {-1, 3});
+  b.Input("x", {-1, 3});
   b.Constant("keep", Int64s({3, -1}));
   b.Constant("training", Tensor::FromBools({}, {true}));
   b.Node("Reshape", {"x", "keep"}, {"r"});                  // [?,3] -> [3,?]
@@ -59,7 +59,7 @@ TEST(IdentityEliminationTest, KeepsNodesThatChangeSomething) {
 
 TEST(IdentityEliminationTest, ReshapesThatCopyAnUnnamedDynamicDimAreNoOps) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {-1, 3});
+  b.Input("x", {-1, 3});
   b.Constant("copy", Int64s({0, 3}));
   b.Constant("infer", Int64s({-1, 3}));
   b.Constant("axes", Int64s({1}));
@@ -78,7 +78,7 @@ TEST(IdentityEliminationTest, ReshapesThatCopyAnUnnamedDynamicDimAreNoOps) {
 
 TEST(IdentityEliminationTest, AGraphOutputIdMovesToTheProducer) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2});
+  b.Input("x", {2});
   b.Node("Relu", {"x"}, {"r"});
   b.Node("Identity", {"r"}, {"y"});            // y is an output, r is not: Relu now produces y
   b.Node("Neg", {"r"}, {"n"});                 // reads r: rewired to y
@@ -103,8 +103,8 @@ TEST(IdentityEliminationTest, DoesNotReplaceValuesReadBySubgraphs) {
   body.kind = ir::Attribute::Kind::kGraph;
   body.g = std::make_shared<const ir::Graph>(branch.graph());
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2});
-  b.Input("c", DType::kBool, {});
+  b.Input("x", {2});
+  b.Input("c", {}, DType::kBool);
   b.Node("Relu", {"x"}, {"r"});
   b.Node("Identity", {"r"}, {"alias"});  // the branches read `alias` by name
   b.Node("If", {"c"}, {"y"}, {{"then_branch", body}, {"else_branch", body}});

@@ -1,13 +1,13 @@
 #include <gtest/gtest.h>
 
-#include "optimizer/fusion_test_util.h"
 #include "optimizer/passes.h"
+#include "optimizer/test_graph.h"
 
 namespace mlserving::optimizer {
 namespace {
 
-using fusion_test::GraphBuilder;
-using fusion_test::RandomTensor;
+using testing::GraphBuilder;
+using testing::RandomTensor;
 
 const Shape kX = {2, 5, 16};
 
@@ -25,7 +25,7 @@ ir::ValueId AddDecomposedLayerNorm(GraphBuilder& b, ir::ValueId x, const Options
     if (o.opset >= 18) {
       return b.Op("ReduceMean", {v, b.Constant("axes", Tensor::FromVector<int64_t>({1}, o.axes))}, {}, 18);
     }
-    return b.Op("ReduceMean", {v}, {{"axes", fusion_test::IntsAttr(o.axes)}}, o.opset);
+    return b.Op("ReduceMean", {v}, {{"axes", testing::IntsAttr(o.axes)}}, o.opset);
   };
   const ir::ValueId mean = reduce_mean(x);
   const ir::ValueId d = b.Op("Sub", {x, mean});
@@ -59,21 +59,21 @@ void ExpectOneLayerNorm(const ir::Graph& graph, size_t inputs) {
 
 TEST(LayerNormFusion, FusesTorchOpset13Export) {
   const ir::Graph graph = Build({});
-  ExpectOneLayerNorm(fusion_test::RunPassAndCompare(graph, FuseLayerNorm, 1, {RandomTensor(kX, 3, -3.0f, 5.0f)}), 3);
+  ExpectOneLayerNorm(testing::RunPassAndCompare(graph, FuseLayerNorm, 1, {RandomTensor(kX, 3, -3.0f, 5.0f)}), 3);
 }
 
 TEST(LayerNormFusion, FusesOpset18AxesInputAndMulSquare) {
   Options o;
   o.opset = 18;
   o.square_by_mul = true;
-  ExpectOneLayerNorm(fusion_test::RunPassAndCompare(Build(o), FuseLayerNorm, 1, {RandomTensor(kX, 4)}), 3);
+  ExpectOneLayerNorm(testing::RunPassAndCompare(Build(o), FuseLayerNorm, 1, {RandomTensor(kX, 4)}), 3);
 }
 
 TEST(LayerNormFusion, FusesWithoutAffinePartAndAPositiveAxis) {
   Options o;
   o.affine = false;
   o.axes = {2};
-  ExpectOneLayerNorm(fusion_test::RunPassAndCompare(Build(o), FuseLayerNorm, 1, {RandomTensor(kX, 5)}), 2);
+  ExpectOneLayerNorm(testing::RunPassAndCompare(Build(o), FuseLayerNorm, 1, {RandomTensor(kX, 5)}), 2);
 }
 
 TEST(LayerNormFusion, FusesEveryLayerOfAStack) {
@@ -83,29 +83,29 @@ TEST(LayerNormFusion, FusesEveryLayerOfAStack) {
   b.graph().value(y).type = b.graph().value(x).type;  // as shape inference records it
   y = AddDecomposedLayerNorm(b, b.Op("Relu", {y}, {}, 13, kX), {});
   b.Output(y);
-  ir::Graph fused = fusion_test::RunPassAndCompare(b.graph(), FuseLayerNorm, 2, {RandomTensor(kX, 6)});
-  EXPECT_EQ(fusion_test::CountOps(fused, "LayerNormalization"), 2);
+  ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseLayerNorm, 2, {RandomTensor(kX, 6)});
+  EXPECT_EQ(testing::CountOps(fused, "LayerNormalization"), 2);
   EXPECT_EQ(fused.nodes().size(), 3u);
 }
 
 TEST(LayerNormFusion, LeavesAnotherAxis) {
   Options o;
   o.axes = {1};
-  fusion_test::RunPassAndCompare(Build(o), FuseLayerNorm, 0, {RandomTensor(kX, 7)});
+  testing::RunPassAndCompare(Build(o), FuseLayerNorm, 0, {RandomTensor(kX, 7)});
 }
 
 TEST(LayerNormFusion, TakesTheSizeFromGammaWhenTheShapeIsUnknown) {
   // As after torch's dynamic reshapes, which shape inference cannot follow.
   Options o;
   o.x_shape_known = false;
-  ExpectOneLayerNorm(fusion_test::RunPassAndCompare(Build(o), FuseLayerNorm, 1, {RandomTensor(kX, 8)}), 3);
+  ExpectOneLayerNorm(testing::RunPassAndCompare(Build(o), FuseLayerNorm, 1, {RandomTensor(kX, 8)}), 3);
 }
 
 TEST(LayerNormFusion, LeavesAnInputOfUnknownShapeWithoutGamma) {
   Options o;
   o.x_shape_known = false;
   o.affine = false;
-  fusion_test::RunPassAndCompare(Build(o), FuseLayerNorm, 0, {RandomTensor(kX, 8)});
+  testing::RunPassAndCompare(Build(o), FuseLayerNorm, 0, {RandomTensor(kX, 8)});
 }
 
 TEST(LayerNormFusion, KeepsAMulByAScaleThatIsNotPerElement) {
@@ -116,9 +116,9 @@ TEST(LayerNormFusion, KeepsAMulByAScaleThatIsNotPerElement) {
   o.affine = false;
   const ir::ValueId norm = AddDecomposedLayerNorm(b, x, o);
   b.Output(b.Op("Mul", {norm, b.Constant("scale", RandomTensor({5, 16}, 10))}));
-  ir::Graph fused = fusion_test::RunPassAndCompare(b.graph(), FuseLayerNorm, 1, {RandomTensor(kX, 11)});
-  EXPECT_EQ(fusion_test::CountOps(fused, "LayerNormalization"), 1);
-  EXPECT_EQ(fusion_test::CountOps(fused, "Mul"), 1);
+  ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseLayerNorm, 1, {RandomTensor(kX, 11)});
+  EXPECT_EQ(testing::CountOps(fused, "LayerNormalization"), 1);
+  EXPECT_EQ(testing::CountOps(fused, "Mul"), 1);
 }
 
 TEST(LayerNormFusion, LeavesAnIntermediateThatIsAGraphOutput) {
@@ -126,7 +126,7 @@ TEST(LayerNormFusion, LeavesAnIntermediateThatIsAGraphOutput) {
   const ir::ValueId x = b.Input("x", kX);
   b.Output(AddDecomposedLayerNorm(b, x, {}));
   b.Output(b.graph().nodes()[1].outputs[0]);  // d = x - mean
-  fusion_test::RunPassAndCompare(b.graph(), FuseLayerNorm, 0, {RandomTensor(kX, 9)});
+  testing::RunPassAndCompare(b.graph(), FuseLayerNorm, 0, {RandomTensor(kX, 9)});
 }
 
 }  // namespace

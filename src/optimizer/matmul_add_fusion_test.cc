@@ -1,14 +1,14 @@
 #include <gtest/gtest.h>
 
 #include "kernels/fused_activation.h"
-#include "optimizer/fusion_test_util.h"
 #include "optimizer/passes.h"
+#include "optimizer/test_graph.h"
 
 namespace mlserving::optimizer {
 namespace {
 
-using fusion_test::GraphBuilder;
-using fusion_test::RandomTensor;
+using testing::GraphBuilder;
+using testing::RandomTensor;
 
 const Shape kA = {2, 5, 16};  // [batch, seq, K], as in a transformer
 
@@ -18,7 +18,7 @@ TEST(MatMulAddFusion, FusesBatchedMatMulAndRowBias) {
   const ir::ValueId mm = b.Op("MatMul", {a, b.Constant("w", RandomTensor({16, 12}, 1))});
   const ir::ValueId y = b.Op("Add", {mm, b.Constant("bias", RandomTensor({12}, 2))});
   b.Output(y);
-  ir::Graph fused = fusion_test::RunPassAndCompare(b.graph(), FuseMatMulAdd, 1, {RandomTensor(kA, 3)});
+  ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseMatMulAdd, 1, {RandomTensor(kA, 3)});
   ASSERT_EQ(fused.nodes().size(), 1u);
   const ir::Node& node = fused.nodes()[0];
   EXPECT_EQ(node.op_type, "FusedMatMul");
@@ -33,7 +33,7 @@ TEST(MatMulAddFusion, AcceptsTheBiasFirstAndWithLeadingOnes) {
   const ir::ValueId a = b.Input("a", kA);
   const ir::ValueId mm = b.Op("MatMul", {a, b.Constant("w", RandomTensor({16, 12}, 4))});
   b.Output(b.Op("Add", {b.Constant("bias", RandomTensor({1, 1, 12}, 5)), mm}));
-  ir::Graph fused = fusion_test::RunPassAndCompare(b.graph(), FuseMatMulAdd, 1, {RandomTensor(kA, 6)});
+  ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseMatMulAdd, 1, {RandomTensor(kA, 6)});
   ASSERT_EQ(fused.nodes().size(), 1u);
   EXPECT_EQ(fused.value(fused.nodes()[0].inputs[2]).constant->shape(), Shape({12}));
 }
@@ -46,7 +46,7 @@ TEST(MatMulAddFusion, AbsorbsTheActivationAfterTheBias) {
     const ir::ValueId mm = b.Op("MatMul", {a, b.Constant("w", RandomTensor({16, 12}, 7))});
     const ir::ValueId sum = b.Op("Add", {mm, b.Constant("bias", RandomTensor({12}, 8))});
     b.Output(b.Op(op, {sum}, {}, std::string(op) == "Gelu" ? 20 : 13));
-    ir::Graph fused = fusion_test::RunPassAndCompare(b.graph(), FuseMatMulAdd, 1, {RandomTensor(kA, 9)});
+    ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseMatMulAdd, 1, {RandomTensor(kA, 9)});
     ASSERT_EQ(fused.nodes().size(), 1u);
     EXPECT_EQ(fused.nodes()[0].GetString("activation", ""), op);
   }
@@ -57,7 +57,7 @@ TEST(MatMulAddFusion, FusesAnActivationWithoutBias) {
   const ir::ValueId a = b.Input("a", {7, 16});
   const ir::ValueId mm = b.Op("MatMul", {a, b.Constant("w", RandomTensor({16, 3}, 10))});
   b.Output(b.Op("Relu", {mm}));
-  ir::Graph fused = fusion_test::RunPassAndCompare(b.graph(), FuseMatMulAdd, 1, {RandomTensor({7, 16}, 11)});
+  ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseMatMulAdd, 1, {RandomTensor({7, 16}, 11)});
   ASSERT_EQ(fused.nodes().size(), 1u);
   EXPECT_EQ(fused.nodes()[0].inputs.size(), 2u);
 }
@@ -67,7 +67,7 @@ TEST(MatMulAddFusion, LeavesABiasThatIsNotPerColumn) {
   const ir::ValueId a = b.Input("a", kA);
   const ir::ValueId mm = b.Op("MatMul", {a, b.Constant("w", RandomTensor({16, 12}, 12))});
   b.Output(b.Op("Add", {mm, b.Constant("bias", RandomTensor({5, 12}, 13))}));
-  fusion_test::RunPassAndCompare(b.graph(), FuseMatMulAdd, 0, {RandomTensor(kA, 14)});
+  testing::RunPassAndCompare(b.graph(), FuseMatMulAdd, 0, {RandomTensor(kA, 14)});
 }
 
 TEST(MatMulAddFusion, LeavesABiasThatWouldGrowTheRank) {
@@ -75,7 +75,7 @@ TEST(MatMulAddFusion, LeavesABiasThatWouldGrowTheRank) {
   const ir::ValueId a = b.Input("a", {5, 16});
   const ir::ValueId mm = b.Op("MatMul", {a, b.Constant("w", RandomTensor({16, 12}, 15))});
   b.Output(b.Op("Add", {mm, b.Constant("bias", RandomTensor({1, 1, 12}, 16))}));
-  fusion_test::RunPassAndCompare(b.graph(), FuseMatMulAdd, 0, {RandomTensor({5, 16}, 17)});
+  testing::RunPassAndCompare(b.graph(), FuseMatMulAdd, 0, {RandomTensor({5, 16}, 17)});
 }
 
 TEST(MatMulAddFusion, LeavesRunTimeWeights) {
@@ -84,7 +84,7 @@ TEST(MatMulAddFusion, LeavesRunTimeWeights) {
   const ir::ValueId w = b.Input("w", {16, 12});
   const ir::ValueId mm = b.Op("MatMul", {a, w});
   b.Output(b.Op("Add", {mm, b.Constant("bias", RandomTensor({12}, 18))}));
-  fusion_test::RunPassAndCompare(b.graph(), FuseMatMulAdd, 0, {RandomTensor(kA, 19), RandomTensor({16, 12}, 20)});
+  testing::RunPassAndCompare(b.graph(), FuseMatMulAdd, 0, {RandomTensor(kA, 19), RandomTensor({16, 12}, 20)});
 }
 
 TEST(MatMulAddFusion, LeavesAProductReadTwice) {
@@ -93,7 +93,7 @@ TEST(MatMulAddFusion, LeavesAProductReadTwice) {
   const ir::ValueId mm = b.Op("MatMul", {a, b.Constant("w", RandomTensor({16, 12}, 21))});
   b.Output(b.Op("Add", {mm, b.Constant("bias", RandomTensor({12}, 22))}));
   b.Output(mm);
-  fusion_test::RunPassAndCompare(b.graph(), FuseMatMulAdd, 0, {RandomTensor(kA, 23)});
+  testing::RunPassAndCompare(b.graph(), FuseMatMulAdd, 0, {RandomTensor(kA, 23)});
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ using testing::Iota;
 /// x -> Identity -> Add(constant Add(c, c)) -> Reshape(Shape(x)) -> Exp (unused)
 ir::Graph SmallModel() {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2, 3});
+  b.Input("x", {2, 3});
   b.Constant("c", Iota({3}));
   b.Node("Identity", {"x"}, {"i"});
   b.Node("Add", {"c", "c"}, {"cc"});

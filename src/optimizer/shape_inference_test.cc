@@ -50,7 +50,7 @@ void ExpectInferenceMatchesRun(const ir::Graph& graph, const std::vector<Tensor>
 
 TEST(ShapeInferenceTest, BatchSymbolFlowsThroughACnn) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {-1, 3, 8, 8}, {"N", "", "", ""});
+  b.Input("x", {-1, 3, 8, 8}, DType::kFloat32, {"N", "", "", ""});
   b.Constant("w", Iota({4, 3, 3, 3}));
   b.Constant("fc", Iota({4, 10}));
   b.Node("Conv", {"x", "w"}, {"c"}, {{"pads", IntsAttr({1, 1, 1, 1})}, {"strides", IntsAttr({2, 2})}});
@@ -77,10 +77,10 @@ TEST(ShapeInferenceTest, BatchSymbolFlowsThroughACnn) {
 
 TEST(ShapeInferenceTest, EqualSymbolsBroadcastAndDifferentOnesStayUnknown) {
   GraphBuilder b;
-  b.Input("a", DType::kFloat32, {-1, 3}, {"N", ""});
-  b.Input("b", DType::kFloat32, {-1, 1}, {"N", ""});
-  b.Input("c", DType::kFloat32, {-1, 3}, {"M", ""});
-  b.Input("d", DType::kFloat32, {1, 5});
+  b.Input("a", {-1, 3}, DType::kFloat32, {"N", ""});
+  b.Input("b", {-1, 1}, DType::kFloat32, {"N", ""});
+  b.Input("c", {-1, 3}, DType::kFloat32, {"M", ""});
+  b.Input("d", {1, 5});
   b.Node("Add", {"a", "b"}, {"ab"});
   b.Node("Mul", {"a", "c"}, {"ac"});
   b.Node("Sub", {"b", "d"}, {"bd"});
@@ -101,7 +101,7 @@ TEST(ShapeInferenceTest, EqualSymbolsBroadcastAndDifferentOnesStayUnknown) {
 
 TEST(ShapeInferenceTest, ReshapeResolvesZeroAndMinusOneWithSymbols) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {-1, 3, 4}, {"N", "", ""});
+  b.Input("x", {-1, 3, 4}, DType::kFloat32, {"N", "", ""});
   b.Constant("keep_flatten", Int64s({0, -1}));
   b.Constant("split_batch", Int64s({-1, 4}));
   b.Constant("back", Int64s({-1, 3, 4}));
@@ -122,7 +122,7 @@ TEST(ShapeInferenceTest, ReshapeResolvesZeroAndMinusOneWithSymbols) {
 
 TEST(ShapeInferenceTest, ShapeOpsMatchWhatTheKernelsCompute) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2, 3, 4});
+  b.Input("x", {2, 3, 4});
   b.Constant("axes0", Int64s({0}));
   b.Constant("starts", Int64s({1, -3}));
   b.Constant("ends", Int64s({100, -1}));
@@ -183,7 +183,7 @@ TEST(ShapeInferenceTest, ShapeOpsMatchWhatTheKernelsCompute) {
 
 TEST(ShapeInferenceTest, KeepsDeclaredTypesThatContradictInference) {
   GraphBuilder b;
-  b.Input("x", DType::kFloat32, {2, 3});
+  b.Input("x", {2, 3});
   b.Node("Relu", {"x"}, {"wrong"});
   b.Node("Relu", {"x"}, {"partial"});
   b.Output("wrong");
@@ -207,7 +207,7 @@ TEST(ShapeInferenceTest, KeepsDeclaredTypesThatContradictInference) {
 TEST(ShapeInferenceTest, UnknownRankAndUnknownOpsLeaveTypesAlone) {
   GraphBuilder b;
   b.InputOfUnknownShape("x", DType::kFloat32);
-  b.Input("k", DType::kInt64, {1});
+  b.Input("k", {1}, DType::kInt64);
   b.Node("Relu", {"x"}, {"r"});
   b.Node("TopK", {"r", "k"}, {"v", "i"});
   b.Node("NonZero", {"r"}, {"nz"});
