@@ -20,13 +20,7 @@ from conftest import FIXTURES, run_cli
 PMML_FIXTURES = FIXTURES / "pmml"
 NAMES = sorted(p.parent.name for p in PMML_FIXTURES.glob("*/model.pmml"))
 #: Known differences, by fixture. strict: the test fails once the bug is fixed, so the mark goes too.
-KNOWN_BUGS = {
-    # A MiningModel with multipleModelMethod="modelChain" and no Output of its own returns the final
-    # OutputFields of its last segment (jpmml-evaluator and pypmml: probability(...)); we return only
-    # the target. src/formats/pmml/pmml_document.cc collects the top model's outputs and, for
-    # selectAll, the segments', not the last segment's of a modelChain.
-    "gbm_penguins": "modelChain: the last segment's OutputFields are not the model's outputs",
-}
+KNOWN_BUGS = {}
 CASES = [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_BUGS[n], strict=True)) if n in KNOWN_BUGS else n
          for n in NAMES]
 RTOL = 1e-9

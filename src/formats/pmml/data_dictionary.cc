@@ -23,6 +23,8 @@ Validity DataField::Classify(const Value& raw, Value* typed) const {
     *typed = raw;
     return Validity::kInvalid;
   }
+  // A text that reads as NaN ("NaN") is missing, like a NaN number.
+  if (cast->is_number() && std::isnan(cast->number())) return Validity::kMissing;
   *typed = std::move(*cast);
   for (const Value& v : invalid_values) {
     if (v.Equals(*typed)) return Validity::kInvalid;

@@ -33,7 +33,8 @@ struct DataField {
   std::vector<Value> missing_values;
   std::vector<Interval> intervals;
 
-  /// Classifies `raw` and, when it is valid or invalid-but-typeable, stores its typed form in `*typed`
+  /// Classifies `raw` (missing: absent, NaN, text that reads as NaN, a declared missing value) and,
+  /// when it is valid or invalid-but-typeable, stores its typed form in `*typed`
   /// (a value that cannot be converted to data_type is invalid and stays as given).
   Validity Classify(const Value& raw, Value* typed) const;
 };

@@ -10,7 +10,8 @@ EvalContext::EvalContext(const FieldTable& table, int num_models)
       values_(table.slots.size()),
       state_(table.slots.size(), kPending),
       invalid_(table.slots.size(), 0),
-      predictions_(static_cast<size_t>(num_models)) {}
+      predictions_(static_cast<size_t>(num_models)),
+      scratch_(static_cast<size_t>(num_models)) {}
 
 void EvalContext::BeginRow() {
   std::fill(state_.begin(), state_.end(), static_cast<uint8_t>(kPending));
@@ -47,9 +48,8 @@ void EvalContext::Set(Slot slot, Value value, bool invalid) {
   state_[s] = kDone;
 }
 
-const Value& EvalContext::Get(Slot slot) {
+const Value& EvalContext::Compute(Slot slot) {
   size_t s = static_cast<size_t>(slot);
-  if (state_[s] == kDone) return values_[s];
   if (state_[s] == kBusy) {
     // Unreachable for compiled documents (cycles are refused at load); answer missing regardless.
     static const Value kMissing;

@@ -26,7 +26,10 @@ class EvalContext {
   void Set(Slot slot, Value value, bool invalid = false);
   /// The slot's value for the current row (computed on first use). The reference stays valid
   /// until the next BeginRow().
-  const Value& Get(Slot slot);
+  const Value& Get(Slot slot) {
+    size_t s = static_cast<size_t>(slot);
+    return state_[s] == kDone ? values_[s] : Compute(slot);
+  }
   /// True when the slot's value was classified invalid (and kept with invalidValueTreatment=asIs).
   bool IsInvalid(Slot slot);
 
@@ -37,6 +40,10 @@ class EvalContext {
 
   /// The prediction scratch of the model with that id (ModelInfo::id).
   Prediction& prediction(int model_id) { return predictions_[static_cast<size_t>(model_id)]; }
+
+  /// Per-model scratch list of the current row (MiningModel: indices of the scored segments);
+  /// keeps its capacity across rows.
+  std::vector<int>& ModelScratch(int model_id) { return scratch_[static_cast<size_t>(model_id)]; }
 
   /// Records an error that fails the row (the first one wins); evaluation continues with missing values.
   void Fail(Status status) {
@@ -53,11 +60,13 @@ class EvalContext {
 
  private:
   enum State : uint8_t { kPending, kBusy, kDone };
+  const Value& Compute(Slot slot);
   const FieldTable* table_;
   std::vector<Value> values_;
   std::vector<uint8_t> state_;
   std::vector<uint8_t> invalid_;
   std::vector<Prediction> predictions_;
+  std::vector<std::vector<int>> scratch_;
   std::vector<Value> frame_;
   size_t frame_base_ = 0;
   std::vector<std::pair<Slot, std::vector<Value>>> collections_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "formats/pmml/compiler.h"
+#include "formats/pmml/tree_model.h"
 #include "formats/pmml/xml.h"
 
 namespace mlserving::formats::pmml {
@@ -32,10 +33,127 @@ double Median(std::vector<double> v) {
 MiningModel::MiningModel(ModelInfo info, std::vector<Segment> segments, MultipleModelMethod method)
     : Model(std::move(info)), segments_(std::move(segments)), method_(method) {}
 
+void MiningModel::Prepare() {
+  using M = MultipleModelMethod;
+  trees_.clear();
+  if (method_ != M::kAverage && method_ != M::kWeightedAverage && method_ != M::kSum && method_ != M::kWeightedSum)
+    return;
+  if (info_.function != MiningFunction::kRegression && info_.function != MiningFunction::kClassification) return;
+  // The segments' predictions must be unobservable: no OutputField@segmentId reads them.
+  for (const OutputFieldDef& f : info_.outputs) {
+    if (f.segment) return;
+  }
+  std::vector<const TreeModel*> trees;
+  for (const Segment& s : segments_) {
+    const auto* tree = dynamic_cast<const TreeModel*>(s.model.get());
+    if (!tree || s.predicate.kind != Predicate::Kind::kTrue || s.weight_slot != kNoSlot) return;
+    // RunModel would do nothing beyond Score: no treated fields, no Targets, no Output.
+    const ModelInfo& info = tree->info();
+    if (info.function != info_.function || !info.schema.treated.empty() || info.target || !info.outputs.empty()) return;
+    trees.push_back(tree);
+  }
+  trees_ = std::move(trees);
+}
+
+Status MiningModel::ScoreTrees(EvalContext& ctx, Prediction& out) const {
+  using M = MultipleModelMethod;
+  using Walk = TreeModel::Walk;
+  if (info_.function == MiningFunction::kRegression) {
+    const bool weighted = method_ == M::kWeightedAverage || method_ == M::kWeightedSum;
+    bool missing = false;  // a missing tree result makes the result missing (every tree still runs)
+    double result = 0, weights = 0;
+    for (size_t i = 0; i < trees_.size(); ++i) {
+      if (!ctx.error().ok()) return ctx.error();
+      const TreeModel& tree = *trees_[i];
+      Walk w = tree.WalkTree(ctx);
+      double v = 0;
+      bool has = false;
+      if (w.kind == Walk::kNode) {
+        has = tree.NodeScore(w.node, &v);
+      } else if (w.kind == Walk::kAggregate) {
+        RETURN_IF_ERROR(RunModel(tree, ctx));
+        std::optional<double> x = ctx.prediction(tree.info().id).value.AsNumber();
+        has = x.has_value();
+        v = has ? *x : 0.0;
+      }
+      if (!ctx.error().ok()) return ctx.error();
+      if (!has) missing = true;
+      if (missing) continue;
+      double weight = segments_[i].weight;
+      if (weighted) {
+        result += v * weight;
+        weights += weight;
+      } else {
+        result += v;
+      }
+    }
+    if (missing) return Status::Ok();
+    if (method_ == M::kAverage) result /= static_cast<double>(trees_.size());
+    if (method_ == M::kWeightedAverage) result /= weights;
+    out.value = Value::Number(result);
+    return Status::Ok();
+  }
+  size_t k = info_.classes.size();
+  std::vector<double>& acc = out.probabilities;
+  acc.assign(k, 0.0);
+  double total_weight = 0;
+  bool stopped = false;  // Combine stops at the first tree without probabilities, leaving acc as is
+  for (size_t i = 0; i < trees_.size(); ++i) {
+    if (!ctx.error().ok()) return ctx.error();
+    const TreeModel& tree = *trees_[i];
+    Walk w = tree.WalkTree(ctx);
+    const double* probs = nullptr;
+    size_t num_probs = 0;
+    if (w.kind == Walk::kNode) {
+      probs = tree.NodeProbabilities(w.node);
+      num_probs = tree.num_leaf_classes();
+    } else if (w.kind == Walk::kAggregate) {
+      RETURN_IF_ERROR(RunModel(tree, ctx));
+      const std::vector<double>& p = ctx.prediction(tree.info().id).probabilities;
+      if (!p.empty()) {
+        probs = p.data();
+        num_probs = p.size();
+      }
+    }
+    if (!ctx.error().ok()) return ctx.error();
+    if (stopped) continue;
+    if (!probs) {
+      stopped = true;
+      continue;
+    }
+    const Segment& segment = segments_[i];
+    double weight = method_ == M::kWeightedAverage ? segment.weight : 1.0;
+    total_weight += weight;
+    // Score() would give one probability per class of the tree (those past num_probs: 0).
+    size_t num_classes = tree.info().classes.size();
+    for (size_t j = 0; j < num_classes; ++j) {
+      int c = MapClass(segment, j);
+      if (c < 0) continue;
+      double x = j < num_probs ? probs[j] : 0.0;
+      acc[static_cast<size_t>(c)] += weight * x;
+    }
+  }
+  if (stopped) return Status::Ok();
+  if (method_ != M::kSum && method_ != M::kWeightedSum && total_weight > 0) {
+    for (double& a : acc) a /= total_weight;
+  }
+  if (total_weight == 0) {
+    acc.clear();
+    return Status::Ok();
+  }
+  size_t best = 0;
+  for (size_t c = 1; c < k; ++c) {
+    if (acc[c] > acc[best]) best = c;
+  }
+  if (k > 0) out.value = Value::String(info_.classes[best]);
+  return Status::Ok();
+}
+
 Status MiningModel::Score(EvalContext& ctx, Prediction& out) const {
-  // Indices of scored segments; small and per row. Reserve avoids regrowth for typical ensembles.
-  std::vector<int> scored;
-  scored.reserve(segments_.size());
+  if (!trees_.empty()) return ScoreTrees(ctx, out);
+  // Indices of scored segments (per-model scratch of the context: no allocation once warm).
+  std::vector<int>& scored = ctx.ModelScratch(info_.id);
+  scored.clear();
   size_t i = 0;
   for (; i < segments_.size(); ++i) {
     const Segment& s = segments_[i];
@@ -53,7 +171,7 @@ Status MiningModel::Score(EvalContext& ctx, Prediction& out) const {
   return Combine(ctx, scored, out);
 }
 
-Status MiningModel::Combine(EvalContext& ctx, const std::vector<int>& scored, Prediction& out) const {
+Status MiningModel::Combine(EvalContext& ctx, std::vector<int>& scored, Prediction& out) const {
   auto weight_of = [&](int i) {
     const Segment& s = segments_[static_cast<size_t>(i)];
     if (s.weight_slot == kNoSlot) return s.weight;
@@ -76,45 +194,52 @@ Status MiningModel::Combine(EvalContext& ctx, const std::vector<int>& scored, Pr
     default: break;
   }
   if (info_.function == MiningFunction::kRegression) {
-    std::vector<std::pair<double, double>> values;
     for (int i : scored) {
-      const Value& v = prediction_of(i).value;
-      std::optional<double> x = v.AsNumber();
-      if (!x) return Status::Ok();  // a missing segment result makes the ensemble result missing
-      values.emplace_back(*x, weight_of(i));
+      // A missing segment result makes the ensemble result missing.
+      if (!prediction_of(i).value.AsNumber()) return Status::Ok();
+      weight_of(i);  // a VariableWeight field is computed even where the method ignores it
     }
+    if (method_ == M::kMajorityVote || method_ == M::kWeightedMajorityVote) {
+      return InvalidArgument("multipleModelMethod majorityVote/weightedMajorityVote does not apply to regression");
+    }
+    auto value_of = [&](int i) { return *prediction_of(i).value.AsNumber(); };
     double result = 0, weights = 0;
     switch (method_) {
       case M::kAverage:
-        for (const auto& [v, w] : values) result += v;
-        result /= static_cast<double>(values.size());
+        for (int i : scored) result += value_of(i);
+        result /= static_cast<double>(scored.size());
         break;
       case M::kWeightedAverage:
-        for (const auto& [v, w] : values) {
-          result += v * w;
+        for (int i : scored) {
+          double w = weight_of(i);
+          result += value_of(i) * w;
           weights += w;
         }
         result /= weights;
         break;
       case M::kSum:
-        for (const auto& [v, w] : values) result += v;
+        for (int i : scored) result += value_of(i);
         break;
       case M::kWeightedSum:
-        for (const auto& [v, w] : values) result += v * w;
+        for (int i : scored) result += value_of(i) * weight_of(i);
         break;
       case M::kMedian: {
         std::vector<double> v;
-        for (const auto& [x, w] : values) v.push_back(x);
+        for (int i : scored) v.push_back(value_of(i));
         result = Median(std::move(v));
         break;
       }
-      case M::kWeightedMedian: result = WeightedMedian(std::move(values)); break;
-      case M::kMax:
-        result = values[0].first;
-        for (const auto& [v, w] : values) result = std::max(result, v);
+      case M::kWeightedMedian: {
+        std::vector<std::pair<double, double>> values;
+        for (int i : scored) values.emplace_back(value_of(i), weight_of(i));
+        result = WeightedMedian(std::move(values));
         break;
-      default:
-        return InvalidArgument("multipleModelMethod majorityVote/weightedMajorityVote does not apply to regression");
+      }
+      case M::kMax:
+        result = value_of(scored.front());
+        for (int i : scored) result = std::max(result, value_of(i));
+        break;
+      default: break;
     }
     out.value = Value::Number(result);
     return Status::Ok();
@@ -123,17 +248,21 @@ Status MiningModel::Combine(EvalContext& ctx, const std::vector<int>& scored, Pr
   size_t k = info_.classes.size();
   std::vector<double>& acc = out.probabilities;
   acc.assign(k, 0.0);
-  std::vector<int> first_seen(k, INT32_MAX);
+  // Rank of the first vote per class (majority votes break ties by it); scratch after `scored`.
+  scored.resize(scored.size() + k, INT32_MAX);
+  int* first_seen = scored.data() + (scored.size() - k);
+  const size_t num_scored = scored.size() - k;
   double total_weight = 0;
   int rank = 0;
-  for (int i : scored) {
+  for (size_t n = 0; n < num_scored; ++n) {
+    int i = scored[n];
     const Prediction& p = prediction_of(i);
-    const ModelInfo& from = info_of(i);
+    const Segment& segment = segments_[static_cast<size_t>(i)];
     double w = weight_of(i);
     ++rank;
     if (method_ == M::kMajorityVote || method_ == M::kWeightedMajorityVote) {
       if (p.value.missing()) continue;
-      int c = info_.ClassIndex(p.value.AsString());
+      int c = p.value.is_string() ? info_.ClassIndex(p.value.string()) : info_.ClassIndex(p.value.AsString());
       if (c < 0) continue;
       double vote = method_ == M::kMajorityVote ? 1.0 : w;
       acc[static_cast<size_t>(c)] += vote;
@@ -141,11 +270,15 @@ Status MiningModel::Combine(EvalContext& ctx, const std::vector<int>& scored, Pr
       first_seen[static_cast<size_t>(c)] = std::min(first_seen[static_cast<size_t>(c)], rank);
       continue;
     }
-    if (p.probabilities.empty()) return Status::Ok();
+    if (p.probabilities.empty()) {
+      scored.resize(num_scored);
+      return Status::Ok();
+    }
     double weight = method_ == M::kWeightedAverage ? w : 1.0;
     total_weight += weight;
-    for (size_t j = 0; j < from.classes.size() && j < p.probabilities.size(); ++j) {
-      int c = info_.ClassIndex(from.classes[j]);
+    size_t num_classes = segment.model->info().classes.size();
+    for (size_t j = 0; j < num_classes && j < p.probabilities.size(); ++j) {
+      int c = MapClass(segment, j);
       if (c < 0) continue;
       double x = p.probabilities[j];
       size_t cc = static_cast<size_t>(c);
@@ -159,7 +292,8 @@ Status MiningModel::Combine(EvalContext& ctx, const std::vector<int>& scored, Pr
   if (method_ == M::kMedian) {
     for (size_t c = 0; c < k; ++c) {
       std::vector<double> values;
-      for (int i : scored) {
+      for (size_t n = 0; n < num_scored; ++n) {
+        int i = scored[n];
         const Prediction& p = prediction_of(i);
         int j = info_of(i).ClassIndex(info_.classes[c]);
         values.push_back(
@@ -254,12 +388,24 @@ Result<std::unique_ptr<Model>> CompileMiningModel(ModelCompileContext& ctx) {
     segments.push_back(std::move(segment));
   }
   if (segments.empty()) return InvalidArgument("the Segmentation has no Segment");
+  for (MiningModel::Segment& s : segments) {
+    // Only exact matches are final: classes are appended later (Output), and a numeric spelling
+    // ("1.0" for "1") defers to an exact match added after it, so those are looked up per row.
+    for (const std::string& c : s.model->info().classes) {
+      int index = -1;
+      for (size_t j = 0; j < ctx.info.classes.size() && index < 0; ++j) {
+        if (ctx.info.classes[j] == c) index = static_cast<int>(j);
+      }
+      s.class_map.push_back(index);
+    }
+  }
   for (const MiningModel::Segment& s : segments) {
     bool seen = false;  // a repeated id refers to its first segment
     for (const auto& [id, info] : ctx.info.segments) seen |= id == s.id;
     if (!seen) ctx.info.segments.emplace_back(s.id, &s.model->info());
   }
   ctx.info.select_all = method == M::kSelectAll;
+  if (method == M::kModelChain) ctx.info.chain_last = &segments.back().model->info();
   return std::unique_ptr<Model>(new MiningModel(std::move(ctx.info), std::move(segments), method));
 }
 

@@ -9,6 +9,8 @@
 
 namespace mlserving::formats::pmml {
 
+class TreeModel;
+
 /// Segmentation@multipleModelMethod.
 enum class MultipleModelMethod : uint8_t {
   kMajorityVote,
@@ -40,16 +42,33 @@ class MiningModel final : public Model {
     double weight = 1;
     Slot weight_slot = kNoSlot;  ///< VariableWeight: the weight is read from this field per row
     std::unique_ptr<Model> model;
+    /// The index in the MiningModel's classes of each of the segment model's classes, resolved
+    /// at load (-1: not known then; Combine looks such a class up by name).
+    std::vector<int> class_map;
   };
 
   MiningModel(ModelInfo info, std::vector<Segment> segments, MultipleModelMethod method);
   Status Score(EvalContext& ctx, Prediction& out) const override;
+  void Prepare() override;
 
  private:
-  Status Combine(EvalContext& ctx, const std::vector<int>& scored, Prediction& out) const;
+  /// The tree-ensemble fast path (average, weightedAverage, sum, weightedSum of TreeModels that
+  /// every row scores and nothing else observes): walks each tree and accumulates its leaf's score
+  /// or class probabilities directly, with the same arithmetic in the same order as RunModel on
+  /// each segment followed by Combine, without filling the segments' predictions. A tree whose
+  /// walk ends in an aggregation is scored by RunModel.
+  Status ScoreTrees(EvalContext& ctx, Prediction& out) const;
+
+  Status Combine(EvalContext& ctx, std::vector<int>& scored, Prediction& out) const;
+  /// The MiningModel class index of class `j` of segment `s` (-1 when it has none).
+  int MapClass(const Segment& s, size_t j) const {
+    int c = j < s.class_map.size() ? s.class_map[j] : -1;
+    return c >= 0 ? c : info_.ClassIndex(s.model->info().classes[j]);
+  }
 
   std::vector<Segment> segments_;
   MultipleModelMethod method_;
+  std::vector<const TreeModel*> trees_;  ///< one per segment when the fast path applies, else empty
 };
 
 }  // namespace mlserving::formats::pmml

@@ -141,5 +141,77 @@ TEST(PmmlMiningTest, NestedUnsupportedSegmentIsNamed) {
   EXPECT_NE(doc.status().message().find("TimeSeriesModel"), std::string::npos);
 }
 
+/// A regression tree on x: x <= 0 scores `low` (recordCount 1), x > 0 scores `high` (recordCount 3).
+std::string TreeSegment(const std::string& strategy, double low, double high, const std::string& mining_extra = "") {
+  return "<Segment><True/><TreeModel functionName=\"regression\" missingValueStrategy=\"" + strategy +
+         "\"><MiningSchema><MiningField name=\"x\"" + mining_extra +
+         "/></MiningSchema><Node recordCount=\"4\" defaultChild=\"hi\"><True/>"
+         "<Node id=\"lo\" recordCount=\"1\" score=\"" +
+         std::to_string(low) +
+         "\"><SimplePredicate field=\"x\" operator=\"lessOrEqual\" value=\"0\"/></Node>"
+         "<Node id=\"hi\" recordCount=\"3\" score=\"" +
+         std::to_string(high) +
+         "\"><SimplePredicate field=\"x\" operator=\"greaterThan\" value=\"0\"/></Node></Node></TreeModel></Segment>";
+}
+
+testing::Scored SumOfTrees(const std::string& segments, const std::map<std::string, Value>& row) {
+  auto doc = PmmlDocument::Load(Doc(kFields,
+                                    "<MiningModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
+                                    "<MiningField name=\"r\" usageType=\"target\"/></MiningSchema>"
+                                    "<Segmentation multipleModelMethod=\"sum\">" +
+                                        segments + "</Segmentation></MiningModel>"));
+  EXPECT_TRUE(doc.ok()) << doc.status().message();
+  if (!doc.ok()) return {};
+  return testing::ScoreOne(**doc, row);
+}
+
+// Tree ensembles are walked without scoring each segment as a model; missing values must still
+// follow each tree's missingValueStrategy and each segment's own MiningField treatment.
+TEST(PmmlMiningTest, TreeSumFollowsMissingValueStrategies) {
+  std::string segs = TreeSegment("defaultChild", 1, 2) + TreeSegment("aggregateNodes", 10, 20);
+  EXPECT_DOUBLE_EQ(SumOfTrees(segs, {{"x", N(-1)}}).Get("r").number(), 11);
+  EXPECT_DOUBLE_EQ(SumOfTrees(segs, {{"x", N(1)}}).Get("r").number(), 22);
+  // x missing: the default child (2) + the record-weighted mean of both leaves ((10 + 3 * 20) / 4).
+  EXPECT_DOUBLE_EQ(SumOfTrees(segs, {}).Get("r").number(), 19.5);
+  // Text that reads as NaN is missing too, in every segment.
+  EXPECT_DOUBLE_EQ(SumOfTrees(segs, {{"x", testing::S("NaN")}}).Get("r").number(), 19.5);
+  // A segment's own missingValueReplacement applies (x = -5 in the first tree only).
+  std::string replaced =
+      TreeSegment("defaultChild", 1, 2, " missingValueReplacement=\"-5\"") + TreeSegment("aggregateNodes", 10, 20);
+  EXPECT_DOUBLE_EQ(SumOfTrees(replaced, {}).Get("r").number(), 18.5);
+  // One tree without a prediction makes the sum missing.
+  EXPECT_TRUE(SumOfTrees(segs + TreeSegment("nullPrediction", 1, 2), {}).Get("r").missing());
+  EXPECT_DOUBLE_EQ(SumOfTrees(segs + TreeSegment("nullPrediction", 1, 2), {{"x", N(1)}}).Get("r").number(), 24);
+}
+
+// sklearn2pmml's GradientBoostingClassifier: a top-level modelChain without an Output of its own
+// returns the final output fields of its last segment (as jpmml-evaluator and pypmml do).
+TEST(PmmlMiningTest, ModelChainWithoutOutputReturnsLastSegmentOutputs) {
+  std::string text = Doc(
+      kFields,
+      "<MiningModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
+      "<MiningField name=\"r\" usageType=\"target\"/></MiningSchema><Segmentation multipleModelMethod=\"modelChain\">"
+      "<Segment><True/><RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"x\"/>"
+      "</MiningSchema><Output><OutputField name=\"twice\" dataType=\"double\" isFinalResult=\"false\"/></Output>"
+      "<RegressionTable intercept=\"0\"><NumericPredictor name=\"x\" coefficient=\"2\"/></RegressionTable>"
+      "</RegressionModel></Segment>"
+      "<Segment><True/><RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"twice\"/>"
+      "</MiningSchema><Output><OutputField name=\"plus_one\" dataType=\"double\"/>"
+      "<OutputField name=\"hidden\" dataType=\"double\" isFinalResult=\"false\"/></Output>"
+      "<RegressionTable intercept=\"1\"><NumericPredictor name=\"twice\" coefficient=\"1\"/></RegressionTable>"
+      "</RegressionModel></Segment></Segmentation></MiningModel>");
+  auto doc = PmmlDocument::Load(text);
+  ASSERT_TRUE(doc.ok()) << doc.status().message();
+  std::vector<std::string> outputs;
+  for (const PmmlDocument::Result& r : (*doc)->results()) {
+    if (!r.is_target) outputs.push_back(r.name);
+  }
+  EXPECT_EQ(outputs, std::vector<std::string>{"plus_one"});
+  testing::Scored s = testing::ScoreOne(**doc, {{"x", N(3)}});
+  ASSERT_TRUE(s.status.ok()) << s.status.message();
+  EXPECT_DOUBLE_EQ(s.Get("plus_one").number(), 7);
+  EXPECT_DOUBLE_EQ(s.Get("r").number(), 7);
+}
+
 }  // namespace
 }  // namespace mlserving::formats::pmml

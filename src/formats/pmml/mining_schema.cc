@@ -41,6 +41,27 @@ Value MiningField::Apply(const Value& raw, bool* invalid, EvalContext& ctx) cons
   return typed;
 }
 
+namespace {
+
+bool IsNaN(const Value& v) { return v.is_number() && std::isnan(v.number()); }
+
+/// True when `field`, whose source slot is `source`, would hand every value of the source through
+/// unchanged (same value, not flagged invalid, same optype), so it can share the source's slot.
+/// Apply without a DataField only replaces missing values (incl. NaN) and outliers; the source,
+/// an enclosing model's active field without NaN replacements or bounds, never holds NaN (a
+/// DataField classifies NaN as missing) nor an invalid value kept as is.
+bool PassesThrough(const MiningField& field, OpType op_type, const SlotDef& source) {
+  if (field.usage != UsageType::kActive || field.data_field != nullptr) return false;
+  if (!field.missing_replacement.missing() || field.outliers != OutlierTreatment::kAsIs) return false;
+  if (source.kind != SlotKind::kMiningField || source.op_type != op_type) return false;
+  const MiningField& from = *source.mining;
+  return from.usage == UsageType::kActive && from.invalid != InvalidTreatment::kAsIs &&
+         !IsNaN(from.missing_replacement) && !IsNaN(from.invalid_replacement) && !std::isnan(from.low) &&
+         !std::isnan(from.high);
+}
+
+}  // namespace
+
 Result<MiningSchema> CompileMiningSchema(pugi::xml_node node, Scope& parent, Scope& model_scope) {
   if (!node) return InvalidArgument("the model has no <MiningSchema>; every PMML model needs one");
   MiningSchema schema;
@@ -118,15 +139,20 @@ Result<MiningSchema> CompileMiningSchema(pugi::xml_node node, Scope& parent, Sco
       return InvalidArgument("MiningField '" + name + "' has the unknown outliers treatment '" + std::string(outliers) +
                              "'");
     }
-    SlotDef def;
-    def.name = name;
-    def.kind = SlotKind::kMiningField;
-    def.data_type = type;
-    def.op_type = source_def.op_type;
-    if (std::optional<OpType> ot = ParseOpType(Attr(f, "optype"))) def.op_type = *ot;
-    def.mining = field.get();
-    def.source = *source;
-    Slot slot = table.Add(std::move(def));
+    OpType op_type = source_def.op_type;
+    if (std::optional<OpType> ot = ParseOpType(Attr(f, "optype"))) op_type = *ot;
+    Slot slot = *source;
+    if (!PassesThrough(*field, op_type, source_def)) {
+      SlotDef def;
+      def.name = name;
+      def.kind = SlotKind::kMiningField;
+      def.data_type = type;
+      def.op_type = op_type;
+      def.mining = field.get();
+      def.source = *source;
+      slot = table.Add(std::move(def));
+      if (field->usage == UsageType::kActive) schema.treated.push_back(slot);
+    }
     model_scope.Define(name, slot);
     if (field->usage == UsageType::kTarget) schema.targets.push_back(field.get());
     schema.fields.push_back(field.get());

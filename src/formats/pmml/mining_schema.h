@@ -40,7 +40,13 @@ struct MiningField {
 /// The compiled <MiningSchema> of one model.
 struct MiningSchema {
   std::vector<const MiningField*> fields;  ///< owned by the FieldTable
-  std::vector<Slot> slots;                 ///< the model's slot of each field
+  /// The model's slot of each field. A field that provably passes its source through unchanged
+  /// (a nested model's active field without treatments of its own, reading an enclosing model's
+  /// treated active field) shares the source's slot instead of getting its own.
+  std::vector<Slot> slots;
+  /// The slots of the active fields that have a treatment slot of their own: RunModel computes
+  /// them before scoring (shared slots were computed by the enclosing model).
+  std::vector<Slot> treated;
   /// The target fields (usageType target or predicted), in document order.
   std::vector<const MiningField*> targets;
 };

@@ -150,10 +150,7 @@ Status RunModel(const Model& model, EvalContext& ctx) {
   p.Clear();
   // Treat every active field up front, as the PMML evaluation order prescribes: an invalid value
   // with invalidValueTreatment=returnInvalid fails the row even if the model would not read it.
-  for (size_t i = 0; i < info.schema.fields.size(); ++i) {
-    if (info.schema.fields[i]->usage == UsageType::kActive && info.schema.slots[i] != kNoSlot)
-      ctx.Get(info.schema.slots[i]);
-  }
+  for (Slot slot : info.schema.treated) ctx.Get(slot);
   if (!ctx.error().ok()) return ctx.error();
   RETURN_IF_ERROR(model.Score(ctx, p));
   if (!ctx.error().ok()) return ctx.error();
@@ -235,6 +232,7 @@ Result<std::unique_ptr<Model>> CompileModel(pugi::xml_node node, Scope& parent) 
   ModelInfo& final_info = (*model)->mutable_info();
   final_info.target = final_info.targets.Find(final_info.target_name);
   RETURN_IF_ERROR(CompileOutput(Child(node, "Output"), scope, final_info).WithContext(element + " Output"));
+  (*model)->Prepare();
   return model;
 }
 

@@ -55,6 +55,10 @@ struct ModelInfo {
   /// MiningModel with multipleModelMethod="selectAll": every segment's result is a result of
   /// the document (PmmlDocument names them `<field>[<segment id>]`).
   bool select_all = false;
+  /// MiningModel with multipleModelMethod="modelChain": the last segment's model, whose final
+  /// output fields are the document's results when the chain is the top model and has no Output
+  /// of its own (as jpmml-evaluator and pypmml return them). nullptr otherwise.
+  const ModelInfo* chain_last = nullptr;
 
   /// Index of category `label` in classes, or -1.
   int ClassIndex(std::string_view label) const;
@@ -89,6 +93,10 @@ class Model {
   /// Scores the current row into `out` (cleared by the caller). A missing `out.value` means "no
   /// prediction" (Targets defaults then apply). Errors fail the row (kInvalidArgument for bad input).
   virtual Status Score(EvalContext& ctx, Prediction& out) const = 0;
+
+  /// Load-time: called by CompileModel once the model's info() is final (after its Output
+  /// compiled), for preparation that depends on it.
+  virtual void Prepare() {}
 
  protected:
   ModelInfo info_;

@@ -89,6 +89,17 @@ mlserving::Result<std::unique_ptr<PmmlDocument>> PmmlDocument::Load(std::string_
   for (const OutputFieldDef& f : info.outputs) {
     doc->results_.push_back({f.name, OutputDataType(f, info), false, f.final_result, f.slot, -1, {}});
   }
+  if (info.outputs.empty() && info.chain_last) {
+    // A model chain without an Output of its own: the final output fields of its last segment
+    // (following nested chains that have no Output either).
+    const ModelInfo* last = info.chain_last;
+    while (last->outputs.empty() && last->chain_last) last = last->chain_last;
+    for (const OutputFieldDef& f : last->outputs) {
+      if (f.final_result) {
+        doc->results_.push_back({f.name, OutputDataType(f, *last), false, true, f.slot, -1, {}});
+      }
+    }
+  }
   if (info.select_all) {
     // Every segment's targets and final output fields, named `<field>[<segment id>]`.
     for (const auto& [id, segment] : info.segments) {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <unordered_map>
 
 #include "formats/pmml/pmml_document.h"
@@ -132,7 +133,7 @@ class PmmlEvaluator final : public Evaluator {
       ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(spec.dtype, {rows}, ectx.max_tensor_elements));
       out_columns.push_back(&outputs.emplace(spec.name, std::move(t)).first->second);
     }
-    std::unique_ptr<EvalContext> ctx = doc_->NewContext();
+    PooledContext ctx = AcquireContext();
     const auto& ins = doc_->inputs();
     for (int64_t row = 0; row < rows; ++row) {
       if ((row & 255) == 0 && ectx.Expired())
@@ -177,7 +178,7 @@ class PmmlEvaluator final : public Evaluator {
       ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(spec.dtype, {groups}, ectx.max_tensor_elements));
       out_columns.push_back(&outputs.emplace(spec.name, std::move(t)).first->second);
     }
-    std::unique_ptr<EvalContext> ctx = doc_->NewContext();
+    PooledContext ctx = AcquireContext();
     const auto& ins = doc_->inputs();
     for (int64_t g = 0; g < groups; ++g) {
       if ((g & 255) == 0 && ectx.Expired())
@@ -201,6 +202,33 @@ class PmmlEvaluator final : public Evaluator {
     return outputs;
   }
 
+  /// A scoring context for one request: taken from the pool (no allocation once warm: the
+  /// contexts keep their per-slot arrays, predictions and scratch) and returned by the deleter.
+  struct ContextReturn {
+    const PmmlEvaluator* owner;
+    void operator()(EvalContext* ctx) const { owner->ReleaseContext(ctx); }
+  };
+  using PooledContext = std::unique_ptr<EvalContext, ContextReturn>;
+
+  PooledContext AcquireContext() const {
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex_);
+      if (!pool_.empty()) {
+        EvalContext* ctx = pool_.back().release();
+        pool_.pop_back();
+        return PooledContext(ctx, ContextReturn{this});
+      }
+    }
+    return PooledContext(doc_->NewContext().release(), ContextReturn{this});
+  }
+
+  void ReleaseContext(EvalContext* ctx) const {
+    std::unique_ptr<EvalContext> owned(ctx);
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    // At most one idle context per concurrent request seen, bounded.
+    if (pool_.size() < kMaxPooledContexts) pool_.push_back(std::move(owned));
+  }
+
   std::string Summary() const override {
     const ModelInfo& info = doc_->model().info();
     return "pmml model " + display_name_ + " (" + info.type +
@@ -212,6 +240,9 @@ class PmmlEvaluator final : public Evaluator {
   std::string display_name_;
   Signature signature_;
   std::vector<size_t> output_results_;
+  static constexpr size_t kMaxPooledContexts = 64;
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<std::unique_ptr<EvalContext>> pool_;
 };
 
 }  // namespace

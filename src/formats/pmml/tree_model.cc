@@ -1,5 +1,6 @@
 #include "formats/pmml/tree_model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "formats/pmml/compiler.h"
@@ -14,27 +15,105 @@ TreeModel::TreeModel(ModelInfo info, std::vector<Node> nodes, std::vector<Distri
       distributions_(std::move(distributions)),
       missing_strategy_(missing_strategy),
       return_last_prediction_(return_last_prediction),
-      missing_penalty_(missing_penalty) {}
+      missing_penalty_(missing_penalty) {
+  tests_.resize(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    Test& t = tests_[i];
+    t.first_child = n.first_child;
+    t.num_children = n.num_children;
+    const Predicate& p = n.predicate;
+    if (p.kind == Predicate::Kind::kTrue) {
+      t.op = Test::kTrue;
+    } else if (p.kind == Predicate::Kind::kFalse) {
+      t.op = Test::kFalse;
+    } else if (p.kind == Predicate::Kind::kSimple && p.value.is_number() && !std::isnan(p.value.number())) {
+      t.slot = p.slot;
+      t.threshold = p.value.number();
+      switch (p.op) {
+        case Predicate::Op::kLess: t.op = Test::kLess; break;
+        case Predicate::Op::kLessOrEqual: t.op = Test::kLessOrEqual; break;
+        case Predicate::Op::kGreater: t.op = Test::kGreater; break;
+        case Predicate::Op::kGreaterOrEqual: t.op = Test::kGreaterOrEqual; break;
+        case Predicate::Op::kEqual: t.op = Test::kEqual; break;
+        case Predicate::Op::kNotEqual: t.op = Test::kNotEqual; break;
+        default: t.op = Test::kGeneric; break;
+      }
+    }
+  }
+  if (info_.function == MiningFunction::kRegression) return;
+  // The same arithmetic, in the same order, as FillFromNode did per row.
+  num_leaf_classes_ = info_.classes.size();
+  leaf_probabilities_.assign(nodes_.size() * num_leaf_classes_, 0.0);
+  leaf_confidences_.assign(nodes_.size() * num_leaf_classes_, 0.0);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    double total = 0;
+    bool explicit_probability = false;
+    for (int d = n.dist_begin; d < n.dist_begin + n.dist_count; ++d) {
+      const Distribution& dist = distributions_[static_cast<size_t>(d)];
+      total += dist.record_count;
+      explicit_probability |= !std::isnan(dist.probability);
+    }
+    for (int d = n.dist_begin; d < n.dist_begin + n.dist_count; ++d) {
+      const Distribution& dist = distributions_[static_cast<size_t>(d)];
+      size_t c = i * num_leaf_classes_ + static_cast<size_t>(dist.class_index);
+      double p = explicit_probability ? (std::isnan(dist.probability) ? 0.0 : dist.probability)
+                                      : (total > 0 ? dist.record_count / total : 0.0);
+      leaf_probabilities_[c] = p;
+      leaf_confidences_[c] = std::isnan(dist.confidence) ? p : dist.confidence;
+    }
+  }
+}
 
-Status TreeModel::Score(EvalContext& ctx, Prediction& out) const {
-  Tri root = nodes_[0].predicate.Evaluate(ctx);
-  if (root == Tri::kFalse) return Status::Ok();
+Tri TreeModel::EvaluateGeneric(int node, EvalContext& ctx) const {
+  const Test& t = tests_[static_cast<size_t>(node)];
+  if (t.op == Test::kFalse) return Tri::kFalse;
+  return nodes_[static_cast<size_t>(node)].predicate.Evaluate(ctx);
+}
+
+inline Tri TreeModel::Evaluate(int node, EvalContext& ctx) const {
+  const Test& t = tests_[static_cast<size_t>(node)];
+  if (t.op == Test::kTrue) return Tri::kTrue;
+  if (t.op >= Test::kLess && t.op <= Test::kNotEqual) {
+    const Value& v = ctx.Get(t.slot);
+    if (v.is_number() && !std::isnan(v.number())) {
+      double x = v.number();
+      bool r = false;
+      switch (t.op) {
+        case Test::kLess: r = x < t.threshold; break;
+        case Test::kLessOrEqual: r = x <= t.threshold; break;
+        case Test::kGreater: r = x > t.threshold; break;
+        case Test::kGreaterOrEqual: r = x >= t.threshold; break;
+        case Test::kEqual: r = x == t.threshold; break;
+        default: r = x != t.threshold; break;
+      }
+      return r ? Tri::kTrue : Tri::kFalse;
+    }
+  }
+  // False, other predicates, and values a double comparison does not decide (missing, strings).
+  return EvaluateGeneric(node, ctx);
+}
+
+TreeModel::Walk TreeModel::WalkTree(EvalContext& ctx) const {
+  Tri root = Evaluate(0, ctx);
+  if (root == Tri::kFalse) return {};
   if (root == Tri::kUnknown) {
     if (missing_strategy_ == MissingStrategy::kAggregateNodes ||
         missing_strategy_ == MissingStrategy::kWeightedConfidence) {
-      Aggregate(ctx, 0, out);
+      return {Walk::kAggregate, 0, 0};
     }
-    return Status::Ok();
+    return {};
   }
   int current = 0;
   int missing_levels = 0;
   while (true) {
-    const Node& n = nodes_[static_cast<size_t>(current)];
+    const Test& n = tests_[static_cast<size_t>(current)];
     if (n.num_children == 0) break;
     int next = -1;
     bool stop_here = false;
     for (int c = n.first_child; c < n.first_child + n.num_children; ++c) {
-      Tri t = nodes_[static_cast<size_t>(c)].predicate.Evaluate(ctx);
+      Tri t = Evaluate(c, ctx);
       if (t == Tri::kTrue) {
         next = c;
         break;
@@ -42,31 +121,53 @@ Status TreeModel::Score(EvalContext& ctx, Prediction& out) const {
       if (t == Tri::kFalse) continue;
       switch (missing_strategy_) {
         case MissingStrategy::kNone: continue;
-        case MissingStrategy::kNullPrediction: return Status::Ok();
+        case MissingStrategy::kNullPrediction: return {};
         case MissingStrategy::kLastPrediction: stop_here = true; break;
         case MissingStrategy::kDefaultChild:
-          if (n.default_child >= 0) {
-            next = n.default_child;
+          if (nodes_[static_cast<size_t>(current)].default_child >= 0) {
+            next = nodes_[static_cast<size_t>(current)].default_child;
             ++missing_levels;
           } else {
             stop_here = true;
           }
           break;
         case MissingStrategy::kAggregateNodes:
-        case MissingStrategy::kWeightedConfidence: Aggregate(ctx, current, out); return Status::Ok();
+        case MissingStrategy::kWeightedConfidence: return {Walk::kAggregate, current, 0};
       }
       break;
     }
     if (stop_here) break;
     if (next < 0) {
       // No child is true.
-      if (!return_last_prediction_ || !n.has_score) return Status::Ok();
+      if (!return_last_prediction_ || !nodes_[static_cast<size_t>(current)].has_score) return {};
       break;
     }
     current = next;
   }
-  FillFromNode(current, missing_levels, out);
+  return {Walk::kNode, current, missing_levels};
+}
+
+Status TreeModel::Score(EvalContext& ctx, Prediction& out) const {
+  Walk w = WalkTree(ctx);
+  if (w.kind == Walk::kNode) {
+    FillFromNode(w.node, w.missing_levels, out);
+  } else if (w.kind == Walk::kAggregate) {
+    Aggregate(ctx, w.node, out);
+  }
   return Status::Ok();
+}
+
+bool TreeModel::NodeScore(int node, double* score) const {
+  const Node& n = nodes_[static_cast<size_t>(node)];
+  if (!n.has_score || !n.score.is_number()) return false;
+  *score = n.score.number();
+  return true;
+}
+
+const double* TreeModel::NodeProbabilities(int node) const {
+  const Node& n = nodes_[static_cast<size_t>(node)];
+  if (n.dist_count == 0) return nullptr;
+  return leaf_probabilities_.data() + static_cast<size_t>(node) * num_leaf_classes_;
 }
 
 void TreeModel::FillFromNode(int index, int missing_levels, Prediction& out) const {
@@ -80,21 +181,10 @@ void TreeModel::FillFromNode(int index, int missing_levels, Prediction& out) con
     size_t k = info_.classes.size();
     out.probabilities.assign(k, 0.0);
     out.confidences.assign(k, 0.0);
-    double total = 0;
-    bool explicit_probability = false;
-    for (int d = n.dist_begin; d < n.dist_begin + n.dist_count; ++d) {
-      const Distribution& dist = distributions_[static_cast<size_t>(d)];
-      total += dist.record_count;
-      explicit_probability |= !std::isnan(dist.probability);
-    }
-    for (int d = n.dist_begin; d < n.dist_begin + n.dist_count; ++d) {
-      const Distribution& dist = distributions_[static_cast<size_t>(d)];
-      size_t c = static_cast<size_t>(dist.class_index);
-      double p = explicit_probability ? (std::isnan(dist.probability) ? 0.0 : dist.probability)
-                                      : (total > 0 ? dist.record_count / total : 0.0);
-      out.probabilities[c] = p;
-      out.confidences[c] = std::isnan(dist.confidence) ? p : dist.confidence;
-    }
+    size_t base = static_cast<size_t>(index) * num_leaf_classes_;
+    std::copy_n(leaf_probabilities_.begin() + static_cast<ptrdiff_t>(base), num_leaf_classes_,
+                out.probabilities.begin());
+    std::copy_n(leaf_confidences_.begin() + static_cast<ptrdiff_t>(base), num_leaf_classes_, out.confidences.begin());
     if (missing_levels > 0) {
       double penalty = std::pow(missing_penalty_, missing_levels);
       for (double& c : out.confidences) c *= penalty;
@@ -116,7 +206,7 @@ void TreeModel::Visit(EvalContext& ctx, int index, double start_count, std::vect
   const Node& n = nodes_[static_cast<size_t>(index)];
   bool any = false;
   for (int c = n.first_child; c < n.first_child + n.num_children; ++c) {
-    Tri t = nodes_[static_cast<size_t>(c)].predicate.Evaluate(ctx);
+    Tri t = Evaluate(c, ctx);
     if (t == Tri::kFalse) continue;
     any = true;
     Visit(ctx, c, start_count, acc, reg_sum, reg_weight);
