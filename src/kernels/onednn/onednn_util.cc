@@ -21,7 +21,7 @@ ScopedOmpThreads::ScopedOmpThreads(int threads) : previous_(omp_get_max_threads(
 ScopedOmpThreads::~ScopedOmpThreads() { omp_set_num_threads(previous_); }
 
 int ThreadsFor(const KernelContext& ctx, double work) {
-  constexpr double kMinParallelWork = 8388608;
+  constexpr double kMinParallelWork = 1048576;
   return work < kMinParallelWork ? 1 : std::max(1, ctx.intra_op_threads);
 }
 
