@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/parallel_for.h"
 #include "kernels/reference/ml_common.h"
 #include "kernels/reference/ml_ops.h"
 
@@ -404,6 +405,27 @@ Result<const T*> ReadFeatures(const Tensor& input, const CompiledTrees& trees, m
 
 /// Rows scored together: bounds the per-call score buffers while keeping blocks long.
 constexpr int64_t kChunkRows = 1024;
+/// Tree walks (rows x trees) below which a call stays on one thread: waking a helper costs
+/// about as much as a few thousand walks.
+constexpr int64_t kMinParallelWalks = 4096;
+
+/// Splits `rows` into ParallelFor tasks of whole row blocks: one chunk on one thread, about four
+/// tasks per thread otherwise (so the caller keeps working while helpers wake up).
+struct RowTasks {
+  int64_t rows_per_task = kChunkRows;
+  int64_t count = 0;
+  int threads = 1;
+};
+RowTasks SplitRows(int64_t rows, size_t trees, int intra_op_threads) {
+  RowTasks tasks;
+  if (intra_op_threads > 1 && rows * static_cast<int64_t>(trees) >= kMinParallelWalks) {
+    tasks.threads = intra_op_threads;
+    const int64_t per = (rows + 4 * intra_op_threads - 1) / (4 * intra_op_threads);
+    tasks.rows_per_task = std::clamp<int64_t>((per + 7) / 8 * 8, 8, kChunkRows);
+  }
+  tasks.count = (rows + tasks.rows_per_task - 1) / tasks.rows_per_task;
+  return tasks;
+}
 
 /// Whether evaluation runs in double: for double inputs and for double (*_as_tensor) attributes.
 bool ComputesInDouble(const Tensor& input, bool has_double_attributes) {
@@ -460,12 +482,14 @@ class TreeEnsembleClassifierKernel : public Kernel {
     ASSIGN_OR_RETURN(Tensor scores_out, ctx.Allocate(DType::kFloat32, {shape.rows, num_classes_}));
     float* scores_data = scores_out.data<float>();
     const auto num_classes = static_cast<size_t>(num_classes_);
-    std::vector<T> chunk_scores;
-    std::vector<uint8_t> chunk_has_score;
-    std::vector<T> scores(num_classes);
-    std::vector<uint8_t> has_score(num_classes);
-    for (int64_t begin = 0; begin < shape.rows; begin += kChunkRows) {
-      const int64_t count = std::min(kChunkRows, shape.rows - begin);
+    const RowTasks tasks = SplitRows(shape.rows, trees_.roots.size(), ctx.intra_op_threads);
+    ParallelFor(tasks.count, tasks.threads, [&](int64_t task) {
+      const int64_t begin = task * tasks.rows_per_task;
+      const int64_t count = std::min(tasks.rows_per_task, shape.rows - begin);
+      std::vector<T> chunk_scores;
+      std::vector<uint8_t> chunk_has_score;
+      std::vector<T> scores(num_classes);
+      std::vector<uint8_t> has_score(num_classes);
       chunk_scores.assign(static_cast<size_t>(count) * num_classes, T(0));
       chunk_has_score.assign(static_cast<size_t>(count) * num_classes, uint8_t{0});
       trees_.VisitLeaves(features + begin * shape.cols, count, shape.cols,
@@ -492,7 +516,7 @@ class TreeEnsembleClassifierKernel : public Kernel {
         for (size_t c = 0; c < num_classes; ++c)
           scores_data[static_cast<size_t>(r) * num_classes + c] = static_cast<float>(scores[c]);
       }
-    }
+    });
     ml::SetOutput(ctx, 0, std::move(labels));
     ml::SetOutput(ctx, 1, std::move(scores_out));
     return Status::Ok();
@@ -653,10 +677,12 @@ class TreeEnsembleRegressorKernel : public Kernel {
     ASSIGN_OR_RETURN(Tensor output, ctx.Allocate(DType::kFloat32, {shape.rows, num_targets_}));
     float* out = output.data<float>();
     const auto num_targets = static_cast<size_t>(num_targets_);
-    std::vector<T> scores;
-    std::vector<uint8_t> has_score;
-    for (int64_t begin = 0; begin < shape.rows; begin += kChunkRows) {
-      const int64_t count = std::min(kChunkRows, shape.rows - begin);
+    const RowTasks tasks = SplitRows(shape.rows, trees_.roots.size(), ctx.intra_op_threads);
+    ParallelFor(tasks.count, tasks.threads, [&](int64_t task) {
+      const int64_t begin = task * tasks.rows_per_task;
+      const int64_t count = std::min(tasks.rows_per_task, shape.rows - begin);
+      std::vector<T> scores;
+      std::vector<uint8_t> has_score;
       scores.assign(static_cast<size_t>(count) * num_targets, T(0));
       has_score.assign(static_cast<size_t>(count) * num_targets, uint8_t{0});
       trees_.VisitLeaves(features + begin * shape.cols, count, shape.cols,
@@ -670,7 +696,7 @@ class TreeEnsembleRegressorKernel : public Kernel {
         for (size_t t = 0; t < num_targets; ++t)
           out[static_cast<size_t>(begin + i) * num_targets + t] = static_cast<float>(scores[offset + t]);
       }
-    }
+    });
     ml::SetOutput(ctx, 0, std::move(output));
     return Status::Ok();
   }

@@ -433,7 +433,7 @@ TEST(MlTreeEnsembleRegressorTest, RandomEnsemblesMatchAPlainWalk) {
         .Floats("target_weights", leaf_weights)
         .Floats("base_values", {0.25f});
 
-    const int64_t rows = 37;
+    const int64_t rows = 400;  // x 12 trees: enough walks for several threads
     std::vector<float> x(static_cast<size_t>(rows * kFeatures));
     for (float& v : x) {
       const uint32_t pick = rng() % 8;
@@ -468,6 +468,16 @@ TEST(MlTreeEnsembleRegressorTest, RandomEnsemblesMatchAPlainWalk) {
     auto out = ml_test::Run(builder.node(), {Tensor::FromVector<float>({rows, kFeatures}, x)});
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     ExpectFloats((*out)[0], {rows, 1}, expected, 0.0f);
+    // Several threads score disjoint row blocks with the same arithmetic: identical outputs.
+    auto kernel = ml_test::Prepare(builder.node());
+    ASSERT_TRUE(kernel.ok()) << kernel.status().ToString();
+    const Tensor input = Tensor::FromVector<float>({rows, kFeatures}, x);
+    KernelContext ctx;
+    ctx.inputs.push_back(&input);
+    ctx.outputs.assign(1, Tensor());
+    ctx.intra_op_threads = 3;
+    ASSERT_TRUE((*kernel)->Compute(ctx).ok());
+    ExpectFloats(ctx.outputs[0], {rows, 1}, expected, 0.0f);
   }
 }
 
