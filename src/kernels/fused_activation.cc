@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <vector>
+#include "ir/make_attribute.h"
 
 namespace mlserving::kernels {
 namespace {
@@ -81,15 +82,12 @@ Result<FusedActivation> ReadFusedActivation(const ir::Node& node) {
 
 void WriteFusedActivation(const FusedActivation& activation, ir::Node& node) {
   if (activation.kind == FusedActivation::Kind::kNone) return;
-  ir::Attribute name;
-  name.kind = ir::Attribute::Kind::kString;
-  name.s = activation.OpType();
-  node.attributes["activation"] = std::move(name);
-  ir::Attribute params;
-  params.kind = ir::Attribute::Kind::kFloats;
-  if (activation.kind == FusedActivation::Kind::kLeakyRelu) params.floats = {activation.alpha};
-  if (activation.kind == FusedActivation::Kind::kClip) params.floats = {activation.alpha, activation.beta};
-  if (!params.floats.empty()) node.attributes["activation_params"] = std::move(params);
+  node.attributes["activation"] = ir::StringAttr(activation.OpType());
+  if (activation.kind == FusedActivation::Kind::kLeakyRelu) {
+    node.attributes["activation_params"] = ir::FloatsAttr({activation.alpha});
+  } else if (activation.kind == FusedActivation::Kind::kClip) {
+    node.attributes["activation_params"] = ir::FloatsAttr({activation.alpha, activation.beta});
+  }
 }
 
 Status ApplyFusedActivation(const FusedActivation& activation, Tensor& tensor) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/make_attribute.h"
 #include "optimizer/fusion_util.h"
 #include "optimizer/passes.h"
 
@@ -173,12 +174,7 @@ Result<int> FuseGelu(ir::Graph& graph, const PassContext& context) {
     gelu.opset = 20;
     gelu.inputs = {x};
     gelu.outputs = nodes[static_cast<size_t>(last)].outputs;
-    if (!exact) {
-      ir::Attribute approximate;
-      approximate.kind = ir::Attribute::Kind::kString;
-      approximate.s = "tanh";
-      gelu.attributes["approximate"] = approximate;
-    }
+    if (!exact) gelu.attributes["approximate"] = ir::StringAttr("tanh");
     // The result's node comes after x's producer, so Gelu can take its place.
     nodes[static_cast<size_t>(last)] = std::move(gelu);
     for (int c : chain) {

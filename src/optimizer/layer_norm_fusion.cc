@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/make_attribute.h"
 #include "optimizer/fusion_util.h"
 #include "optimizer/passes.h"
 #include "optimizer/shape_inference.h"
@@ -167,14 +168,8 @@ Result<int> FuseLayerNorm(ir::Graph& graph, const PassContext& context) {
     fused.inputs = {x, AddConstant(graph, base + "_gamma", std::move(gamma))};
     if (beta.defined()) fused.inputs.push_back(AddConstant(graph, base + "_beta", std::move(beta)));
     fused.outputs = {result};
-    ir::Attribute axis;
-    axis.kind = ir::Attribute::Kind::kInt;
-    axis.i = -1;
-    fused.attributes["axis"] = axis;
-    ir::Attribute eps;
-    eps.kind = ir::Attribute::Kind::kFloat;
-    eps.f = static_cast<float>(*epsilon);
-    fused.attributes["epsilon"] = eps;
+    fused.attributes["axis"] = ir::IntAttr(-1);
+    fused.attributes["epsilon"] = ir::FloatAttr(static_cast<float>(*epsilon));
     // The fused node sits where the chain ended: x and the constants are available there.
     nodes[static_cast<size_t>(last)] = std::move(fused);
     for (int c : chain) {

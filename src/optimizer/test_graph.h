@@ -18,6 +18,7 @@
 
 #include "engine/graph_evaluator.h"
 #include "ir/graph.h"
+#include "ir/make_attribute.h"
 #include "kernels/registry.h"
 #include "optimizer/graph_util.h"
 #include "optimizer/pass.h"
@@ -25,38 +26,11 @@
 
 namespace mlserving::optimizer::testing {
 
-// ---- Attributes ----
-
-inline ir::Attribute IntAttr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-inline ir::Attribute IntsAttr(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-inline ir::Attribute FloatAttr(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-inline ir::Attribute StringAttr(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-inline ir::Attribute TensorAttr(Tensor t) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kTensor;
-  a.t = std::move(t);
-  return a;
-}
+using ir::FloatAttr;
+using ir::IntAttr;
+using ir::IntsAttr;
+using ir::StringAttr;
+using ir::TensorAttr;
 
 // ---- Tensors ----
 

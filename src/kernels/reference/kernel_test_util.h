@@ -11,47 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "ir/make_attribute.h"
 #include "kernels/registry.h"
 #include "tensor/float16.h"
 
 namespace mlserving::kernels::kernel_test {
 
-inline ir::Attribute IntAttr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-inline ir::Attribute FloatAttr(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-inline ir::Attribute IntsAttr(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-inline ir::Attribute FloatsAttr(std::vector<float> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-inline ir::Attribute StringAttr(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-inline ir::Attribute TensorAttr(Tensor t) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kTensor;
-  a.t = std::move(t);
-  return a;
-}
+using ir::FloatAttr;
+using ir::FloatsAttr;
+using ir::IntAttr;
+using ir::IntsAttr;
+using ir::StringAttr;
+using ir::TensorAttr;
 
 /// Prepares `op_type` (ai.onnx, `opset`) and runs it once. Undefined input tensors are omitted
 /// optional inputs.

@@ -13,48 +13,19 @@
 #include <utility>
 #include <vector>
 
+#include "ir/make_attribute.h"
 #include "kernels/registry.h"
 
 namespace mlserving::kernels::op_test {
 
-using Attrs = std::map<std::string, ir::Attribute>;
+using ir::FloatAttr;
+using ir::FloatsAttr;
+using ir::IntAttr;
+using ir::IntsAttr;
+using ir::StringAttr;
+using ir::StringsAttr;
 
-inline ir::Attribute IntAttr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-inline ir::Attribute FloatAttr(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-inline ir::Attribute StringAttr(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-inline ir::Attribute IntsAttr(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-inline ir::Attribute FloatsAttr(std::vector<float> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-inline ir::Attribute StringsAttr(std::vector<std::string> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
+using Attrs = std::map<std::string, ir::Attribute>;
 
 /// Prepares `op_type` (ai.onnx, `opset`) and runs it once with `num_outputs` outputs. Undefined
 /// input tensors are omitted optional inputs.
