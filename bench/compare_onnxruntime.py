@@ -35,9 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -47,6 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+import harness
+from harness import EngineError, fmt, load_cases, run_fresh
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODELS = REPO_ROOT / "bench" / "models"
@@ -109,31 +109,6 @@ class Row:
 # ------------------------------------------------------------------------------------------
 # Our engine, through the CLI.
 # ------------------------------------------------------------------------------------------
-
-
-class EngineError(Exception):
-    pass
-
-
-def run_fresh(command: list[str], timeout_s: float) -> subprocess.CompletedProcess:
-    """Runs `command` as a grandchild of a freshly exec'd /bin/sh.
-
-    Linux carries the peak RSS over fork and exec: a process forked from this (large) Python
-    process starts with ru_maxrss at this process's current RSS, so both `peak_rss_mb` of
-    `mlserving bench` and the ORT probe's ru_maxrss would report at least that. The small shell
-    in between resets the inherited high-water mark to its own few MB.
-    """
-    # Own process group, so a timeout ends the grandchild too (the shell alone would orphan it).
-    process = subprocess.Popen(["/bin/sh", "-c", '"$0" "$@"; exit $?', *command],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        raise
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def input_args(case: dict, models_dir: Path) -> list[str]:
@@ -396,14 +371,6 @@ def run_case(case: dict, threads_list: list[int], ort, binary: Path, models_dir:
 # ------------------------------------------------------------------------------------------
 
 
-def fmt(value: float | None, digits: int | None = None) -> str:
-    if value is None:
-        return "-"
-    if digits is None:  # latency: three significant digits, whatever the scale
-        digits = max(0, 2 - int(np.floor(np.log10(abs(value))))) if value else 0
-    return f"{value:.{digits}f}"
-
-
 def markdown_table(rows: list[Row]) -> str:
     header = ["model", "batch", "threads", "ours ms", "ORT ms", "ratio", "target", "",
               "our RSS MB", "ORT RSS MB", "RSS ratio", "", "outputs"]
@@ -426,20 +393,7 @@ def markdown_table(rows: list[Row]) -> str:
 def machine_facts(binary: Path) -> dict:
     import onnxruntime as ort
 
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
-            "python": platform.python_version(), "onnxruntime": ort.__version__,
-            "numpy": np.__version__, "mlserving": str(binary), "commit": commit,
-            "loadavg": os.getloadavg()[0]}
+    return {**harness.machine_facts(binary), "onnxruntime": ort.__version__, "numpy": np.__version__}
 
 
 def main() -> int:
@@ -458,15 +412,7 @@ def main() -> int:
     if not binary.exists():
         parser.error(f"{binary} not found; build it with ./scripts/build.sh mlserving")
     models_dir = args.models_dir.resolve()
-    manifest = models_dir / "manifest.json"
-    if not manifest.exists():
-        print(f"{manifest} missing: generating the models first", file=sys.stderr)
-        subprocess.run([sys.executable, str(REPO_ROOT / "bench" / "make_models.py"), "--out",
-                        str(models_dir)], check=True)
-    cases = json.loads(manifest.read_text())["cases"]
-    if args.models:
-        wanted = set(args.models.split(","))
-        cases = [c for c in cases if c["model"] in wanted]
+    cases = load_cases(models_dir, "make_models.py", args.models)
     threads_list = [int(t) for t in args.threads.split(",")]
     budget = QUICK if args.quick else FULL
 

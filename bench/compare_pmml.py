@@ -39,17 +39,16 @@ import argparse
 import csv
 import io
 import json
-import math
-import os
-import platform
 import re
-import signal
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import harness
+from harness import EngineError, fmt, load_cases, run_fresh
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODELS = REPO_ROOT / "bench" / "models" / "pmml"
@@ -102,29 +101,21 @@ class Row:
 # ------------------------------------------------------------------------------------------
 
 
-class EngineError(Exception):
-    pass
-
-
-def run_fresh(command: list[str], timeout_s: float) -> subprocess.CompletedProcess:
-    """Runs `command` under a fresh /bin/sh, so that its ru_maxrss does not start at this (large,
-    JVM-carrying) process's RSS: Linux carries the peak RSS across fork + exec."""
-    process = subprocess.Popen(["/bin/sh", "-c", '"$0" "$@"; exit $?', *command], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+def run_checked(command: list[str], timeout_s: float) -> subprocess.CompletedProcess:
+    """run_fresh (harness.py: a fresh /bin/sh, so that the peak RSS is the command's own, not this
+    JVM-carrying process's) that turns a timeout or a failure exit into an EngineError."""
     try:
-        stdout, stderr = process.communicate(timeout=timeout_s)
+        done = run_fresh(command, timeout_s)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
         raise EngineError(f"timeout after {timeout_s:.0f} s") from None
-    if process.returncode != 0:
-        raise EngineError(f"exit {process.returncode}: "
-                          + (stderr.strip() or stdout.strip() or "no output").splitlines()[-1])
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    if done.returncode != 0:
+        raise EngineError(f"exit {done.returncode}: "
+                          + (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1])
+    return done
 
 
 def run_ours(binary: Path, model: Path, rows: Path, warmup: int, iterations: int, timeout_s: float) -> dict:
-    done = run_fresh([str(binary), "bench", str(model), "--csv", str(rows), "--warmup", str(warmup),
+    done = run_checked([str(binary), "bench", str(model), "--csv", str(rows), "--warmup", str(warmup),
                       "--iterations", str(iterations)], timeout_s)
     try:
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -133,7 +124,7 @@ def run_ours(binary: Path, model: Path, rows: Path, warmup: int, iterations: int
 
 
 def predict_ours(binary: Path, model: Path, rows: Path, timeout_s: float) -> list[dict]:
-    done = run_fresh([str(binary), "predict", str(model), "--csv", str(rows)], timeout_s)
+    done = run_checked([str(binary), "predict", str(model), "--csv", str(rows)], timeout_s)
     return list(csv.DictReader(io.StringIO(done.stdout)))
 
 
@@ -284,14 +275,6 @@ def measure(case: dict, peers: Peers, binary: Path, models_dir: Path, budget: Bu
 # ------------------------------------------------------------------------------------------
 
 
-def fmt(value: float | None, digits: int | None = None) -> str:
-    if value is None:
-        return "-"
-    if digits is None:  # three significant digits
-        digits = max(0, 2 - int(math.floor(math.log10(abs(value))))) if value else 0
-    return f"{value:.{digits}f}"
-
-
 def markdown_table(rows: list[Row]) -> str:
     header = ["model", "rows", "ours ms", "pypmml ms", "jpmml ms", "jpmml JVM ms", "speed-up vs fastest peer",
               "target", "", "speed-up vs JVM", "ours rows/s", "fastest peer rows/s", "our RSS MB", "outputs"]
@@ -314,19 +297,9 @@ def machine_facts(binary: Path) -> dict:
     import jpmml_evaluator
     import pypmml
 
-    cpu = "unknown"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
-    commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(), "python": platform.python_version(),
-            "java": java[0] if java else "?", "pypmml": getattr(pypmml, "__version__", "?"),
-            "jpmml_evaluator": jpmml_evaluator.__version__, "mlserving": str(binary), "commit": commit,
-            "loadavg": os.getloadavg()[0]}
+    return {**harness.machine_facts(binary), "java": java[0] if java else "?",
+            "pypmml": getattr(pypmml, "__version__", "?"), "jpmml_evaluator": jpmml_evaluator.__version__}
 
 
 def main() -> int:
@@ -343,14 +316,7 @@ def main() -> int:
     if not binary.exists():
         parser.error(f"{binary} not found; build it with ./scripts/build.sh mlserving")
     models_dir = args.models_dir.resolve()
-    manifest = models_dir / "manifest.json"
-    if not manifest.exists():
-        print(f"{manifest} missing: generating the models first", file=sys.stderr)
-        subprocess.run([sys.executable, str(REPO_ROOT / "bench" / "make_pmml_models.py"), "--out",
-                        str(models_dir)], check=True)
-    cases = json.loads(manifest.read_text())["cases"]
-    if args.models:
-        cases = [c for c in cases if c["model"] in set(args.models.split(","))]
+    cases = load_cases(models_dir, "make_pmml_models.py", args.models)
     budget = QUICK if args.quick else FULL
     facts = machine_facts(binary)
     started = time.perf_counter()
