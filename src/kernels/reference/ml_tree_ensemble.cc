@@ -183,25 +183,19 @@ struct CompiledTrees {
     if constexpr (std::is_same_v<T, float>) {
       if (!flat.empty()) {
         const bool mt = !missing_true.empty();
+        // One instantiation per (comparison, missing-tracks-true) pair: the mode is a template
+        // argument so the inner walk has no per-node switch.
+        const auto walk = [&]<NodeMode kMode>() {
+          return mt ? VisitFlat<kMode, true>(rows, num_rows, cols, visit)
+                    : VisitFlat<kMode, false>(rows, num_rows, cols, visit);
+        };
         switch (uniform_mode) {
-          case NodeMode::kLeq:
-            return mt ? VisitFlat<NodeMode::kLeq, true>(rows, num_rows, cols, visit)
-                      : VisitFlat<NodeMode::kLeq, false>(rows, num_rows, cols, visit);
-          case NodeMode::kLt:
-            return mt ? VisitFlat<NodeMode::kLt, true>(rows, num_rows, cols, visit)
-                      : VisitFlat<NodeMode::kLt, false>(rows, num_rows, cols, visit);
-          case NodeMode::kGte:
-            return mt ? VisitFlat<NodeMode::kGte, true>(rows, num_rows, cols, visit)
-                      : VisitFlat<NodeMode::kGte, false>(rows, num_rows, cols, visit);
-          case NodeMode::kGt:
-            return mt ? VisitFlat<NodeMode::kGt, true>(rows, num_rows, cols, visit)
-                      : VisitFlat<NodeMode::kGt, false>(rows, num_rows, cols, visit);
-          case NodeMode::kEq:
-            return mt ? VisitFlat<NodeMode::kEq, true>(rows, num_rows, cols, visit)
-                      : VisitFlat<NodeMode::kEq, false>(rows, num_rows, cols, visit);
-          case NodeMode::kNeq:
-            return mt ? VisitFlat<NodeMode::kNeq, true>(rows, num_rows, cols, visit)
-                      : VisitFlat<NodeMode::kNeq, false>(rows, num_rows, cols, visit);
+          case NodeMode::kLeq: return walk.template operator()<NodeMode::kLeq>();
+          case NodeMode::kLt: return walk.template operator()<NodeMode::kLt>();
+          case NodeMode::kGte: return walk.template operator()<NodeMode::kGte>();
+          case NodeMode::kGt: return walk.template operator()<NodeMode::kGt>();
+          case NodeMode::kEq: return walk.template operator()<NodeMode::kEq>();
+          case NodeMode::kNeq: return walk.template operator()<NodeMode::kNeq>();
           case NodeMode::kLeaf: break;
         }
       }
