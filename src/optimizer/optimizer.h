@@ -35,8 +35,11 @@ struct OptimizationReport {
 };
 
 /// Runs the passes of `level` over `graph` in their fixed order (passes.cc), in place. The
-/// graph's inputs and outputs (ids, names, types) are kept. Subgraphs of control-flow nodes are
-/// left as they are.
+/// graph's inputs and outputs (ids, names, types) are kept. Subgraphs of control-flow nodes (If
+/// branches, Loop/Scan bodies, recursively) are optimized first, each replaced by an optimized
+/// copy with the same inputs and outputs; passes never rename or remove a value a subgraph reads
+/// by name, and do not rely on the declared types of a subgraph's inputs (the engine does not
+/// check them). The report's counts include the rewrites made in subgraphs.
 Result<OptimizationReport> Optimize(ir::Graph& graph, const kernels::KernelRegistry& registry, OptimizationLevel level);
 
 }  // namespace mlserving::optimizer

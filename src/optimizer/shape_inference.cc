@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -239,6 +240,12 @@ class Inferrer {
     if (IsUnaryShapePreserving(op) || op == "Dropout") {
       out[0] = {x_dtype, x_dims};
       if (op == "Dropout" && out.size() > 1) out[1] = {DType::kBool, x_dims};
+      // BatchNormalization's extra outputs (running mean and var in training mode, echoes of
+      // the inputs otherwise) are typed like its mean (odd outputs) and var (even ones).
+      for (size_t o = 1; op == "BatchNormalization" && o < out.size() && o < 5; ++o) {
+        const ir::ValueId like = Input(node, o % 2 == 1 ? 3 : 4);
+        out[o] = {DTypeOfValue(like), DimsOf(like)};
+      }
       return;
     }
     if (op == "IsNaN" || op == "IsInf") {
@@ -283,6 +290,22 @@ class Inferrer {
     }
     if (op == "Conv" || op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
       InferWindowed(node, x_dims, x_dtype, out);
+      return;
+    }
+    if (op == "ConvTranspose") {
+      InferConvTranspose(node, x_dims, x_dtype, out);
+      return;
+    }
+    if (op == "Resize" || op == "Upsample") {
+      out[0] = {x_dtype, ResizeDims(node, x_dims)};
+      return;
+    }
+    if (op == "Einsum") {
+      out[0] = {x_dtype, EinsumDims(node)};
+      return;
+    }
+    if (op == "RNN" || op == "GRU" || op == "LSTM") {
+      InferRecurrent(node, x_dims, x_dtype, out);
       return;
     }
     if (op == "GlobalAveragePool" || op == "GlobalMaxPool" || op == "GlobalLpPool") {
@@ -474,6 +497,264 @@ class Inferrer {
     }
     out[0].dims = d;
     if (node.op_type == "MaxPool" && out.size() > 1) out[1] = {DType::kInt64, d};
+  }
+
+  /// ConvTranspose: [N, W[1] * group, spatial...] with each spatial dim stride * (in - 1) +
+  /// output_padding + effective kernel - pads, or output_shape, or in * stride for SAME_*
+  /// (conv_ops.cc's ConvTransposeKernel::Geometry).
+  void InferConvTranspose(const ir::Node& node, const std::optional<Dims>& x_dims, const std::optional<DType>& x_dtype,
+                          std::vector<OutputType>& out) const {
+    out[0].dtype = x_dtype;
+    std::optional<Dims> w = DimsOf(Input(node, 1));
+    if (!x_dims || x_dims->size() < 3 || !w || w->size() != x_dims->size()) return;
+    const size_t spatial = x_dims->size() - 2;
+    const int64_t group = node.GetInt("group", 1);
+    const Dim& per_group = (*w)[1];
+    Dims d{(*x_dims)[0], per_group.known() && group > 0 ? Dim::Of(per_group.size * group) : Dim()};
+    std::vector<int64_t> kernel = node.GetInts("kernel_shape");
+    if (kernel.empty()) {
+      for (size_t i = 2; i < w->size(); ++i) kernel.push_back((*w)[i].size);
+    }
+    std::vector<int64_t> output_shape = node.GetInts("output_shape");
+    if (output_shape.size() == spatial + 2) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
+    std::vector<int64_t> strides = node.GetInts("strides"), dilations = node.GetInts("dilations"),
+                         pads = node.GetInts("pads"), output_padding = node.GetInts("output_padding");
+    const auto fits = [spatial](const std::vector<int64_t>& v, size_t per_dim) {
+      return v.empty() || v.size() == spatial * per_dim;
+    };
+    if (kernel.size() != spatial || !fits(strides, 1) || !fits(dilations, 1) || !fits(pads, 2) ||
+        !fits(output_padding, 1) || !fits(output_shape, 1)) {
+      return;  // the kernel reports the mismatch
+    }
+    strides.resize(spatial, 1);
+    dilations.resize(spatial, 1);
+    pads.resize(2 * spatial, 0);
+    output_padding.resize(spatial, 0);
+    const std::string auto_pad = node.GetString("auto_pad", "NOTSET");
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    for (size_t i = 0; i < spatial; ++i) {
+      const Dim& in = (*x_dims)[i + 2];
+      int64_t size = kDynamicDim;
+      if (!output_shape.empty()) {
+        size = output_shape[i];
+      } else if (in.known() && kernel[i] > 0) {
+        if (same) {
+          size = in.size * strides[i];
+        } else {
+          size = strides[i] * (in.size - 1) + output_padding[i] + (kernel[i] - 1) * dilations[i] + 1;
+          if (auto_pad == "NOTSET") size -= pads[i] + pads[i + spatial];
+        }
+      }
+      d.push_back(size >= 0 ? Dim::Of(size) : Dim());
+    }
+    out[0].dims = d;
+  }
+
+  /// The elements of a constant floating input; nullopt when it is not a constant.
+  std::optional<std::vector<double>> ConstFloats(ir::ValueId v) const {
+    const Tensor* t = ConstantOf(graph_, v);
+    if (t == nullptr || !IsFloating(t->dtype())) return std::nullopt;
+    std::vector<double> values(static_cast<size_t>(t->num_elements()));
+    Status status = kernels::reference::DispatchFloating(t->dtype(), [&](auto tag) -> Status {
+      const auto* p = t->data<typename decltype(tag)::type>();
+      for (size_t i = 0; i < values.size(); ++i) values[i] = kernels::reference::ConvertNumber<double>(p[i]);
+      return Status::Ok();
+    });
+    if (!status.ok()) return std::nullopt;
+    return values;
+  }
+
+  /// Resize (opsets 10-18, `axes` and keep_aspect_ratio_policy included) and Upsample: each
+  /// resized dim is `sizes` or floor(scale * dim) (image_ops.cc's ResizeKernel). Needs the scales
+  /// or sizes as constants.
+  std::optional<Dims> ResizeDims(const ir::Node& node, const std::optional<Dims>& in) const {
+    if (!in) return std::nullopt;
+    const size_t rank = in->size();
+    const bool upsample = node.op_type == "Upsample";
+    std::optional<std::vector<double>> scales;
+    std::optional<std::vector<int64_t>> sizes;
+    if (upsample && node.opset < 9) {
+      const std::vector<float> attr = node.GetFloats("scales");
+      scales = std::vector<double>(attr.begin(), attr.end());
+    } else if (upsample || node.opset < 11) {
+      scales = ConstFloats(Input(node, 1));
+    } else {
+      if (Input(node, 3) != ir::kNoValue) {
+        sizes = ConstInts(Input(node, 3));
+        if (!sizes) return std::nullopt;  // sizes computed at run time
+      }
+      if (!sizes || sizes->empty()) {
+        sizes.reset();
+        if (Input(node, 2) == ir::kNoValue) return std::nullopt;
+        scales = ConstFloats(Input(node, 2));
+      }
+    }
+    if (!sizes && !scales) return std::nullopt;
+    std::vector<size_t> axes;
+    if (!upsample && node.opset >= 18 && node.Has("axes")) {
+      for (int64_t a : node.GetInts("axes")) {
+        std::optional<int64_t> axis = Normalize(a, rank);
+        if (!axis) return std::nullopt;
+        axes.push_back(static_cast<size_t>(*axis));
+      }
+    } else {
+      for (size_t a = 0; a < rank; ++a) axes.push_back(a);
+    }
+    Dims out = *in;
+    if (sizes) {
+      if (sizes->size() != axes.size()) return std::nullopt;
+      const std::string policy = node.GetString("keep_aspect_ratio_policy", "stretch");
+      if (node.opset < 18 || policy == "stretch") {
+        for (size_t i = 0; i < axes.size(); ++i) {
+          if ((*sizes)[i] < 0) return std::nullopt;
+          out[axes[i]] = Dim::Of((*sizes)[i]);
+        }
+        return out;
+      }
+      // not_larger / not_smaller: one scale for every axis, from the sizes and the input dims.
+      double chosen = policy == "not_larger" ? 1e300 : 0;
+      for (size_t i = 0; i < axes.size(); ++i) {
+        const Dim& d = (*in)[axes[i]];
+        if (!d.known()) {
+          for (size_t a : axes) out[a] = Dim();
+          return out;
+        }
+        const double r = d.size == 0 ? 1.0 : static_cast<double>((*sizes)[i]) / static_cast<double>(d.size);
+        chosen = policy == "not_larger" ? std::min(chosen, r) : std::max(chosen, r);
+      }
+      for (size_t a : axes) {
+        out[a] = Dim::Of(static_cast<int64_t>(std::floor(chosen * static_cast<double>((*in)[a].size) + 0.5)));
+      }
+      return out;
+    }
+    if (scales->size() != axes.size()) return std::nullopt;
+    for (size_t i = 0; i < axes.size(); ++i) {
+      const double scale = (*scales)[i];
+      if (!(scale > 0) || !std::isfinite(scale)) return std::nullopt;
+      Dim& d = out[axes[i]];
+      if (scale == 1.0) continue;  // floor(1 * n) == n, symbol kept
+      d = d.known() ? Dim::Of(static_cast<int64_t>(std::floor(scale * static_cast<double>(d.size)))) : Dim();
+    }
+    return out;
+  }
+
+  /// Einsum: the output term's labels (explicit "->", or else the ellipsis then the labels seen
+  /// once, in ASCII order), each sized by the inputs; the ellipsis dims broadcast.
+  std::optional<Dims> EinsumDims(const ir::Node& node) const {
+    std::string eq;
+    for (char c : node.GetString("equation", "")) {
+      if (c != ' ') eq += c;
+    }
+    const size_t arrow = eq.find("->");
+    const std::string lhs = eq.substr(0, arrow);
+    std::vector<std::string> terms;
+    for (size_t start = 0;;) {
+      const size_t comma = lhs.find(',', start);
+      terms.push_back(lhs.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (terms.size() != node.inputs.size()) return std::nullopt;
+    const auto is_label = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    // A term is letters with at most one "..." among them.
+    const auto split_term = [&](const std::string& term, std::string& letters, bool& ellipsis) {
+      ellipsis = false;
+      letters.clear();
+      for (size_t i = 0; i < term.size(); ++i) {
+        if (term.compare(i, 3, "...") == 0 && !ellipsis) {
+          ellipsis = true;
+          letters += '.';  // marks where the ellipsis is
+          i += 2;
+        } else if (is_label(term[i])) {
+          letters += term[i];
+        } else {
+          return false;
+        }
+      }
+      return true;
+    };
+    std::map<char, Dim> label_dims;
+    std::map<char, int> label_count;
+    std::vector<Dims> ellipsis_parts;
+    bool any_ellipsis = false;
+    for (size_t t = 0; t < terms.size(); ++t) {
+      std::string letters;
+      bool ellipsis = false;
+      if (!split_term(terms[t], letters, ellipsis)) return std::nullopt;
+      std::optional<Dims> dims = DimsOf(node.inputs[t]);
+      if (!dims) return std::nullopt;
+      const size_t named = letters.size() - (ellipsis ? 1 : 0);
+      if (dims->size() < named || (!ellipsis && dims->size() != named)) return std::nullopt;
+      const size_t covered = dims->size() - named;
+      size_t d = 0;
+      for (char c : letters) {
+        if (c == '.') {
+          any_ellipsis = true;
+          ellipsis_parts.emplace_back(dims->begin() + static_cast<std::ptrdiff_t>(d),
+                                      dims->begin() + static_cast<std::ptrdiff_t>(d + covered));
+          d += covered;
+          continue;
+        }
+        const Dim& dim = (*dims)[d++];
+        ++label_count[c];
+        auto [it, inserted] = label_dims.emplace(c, dim);
+        if (inserted || it->second.SameAs(dim)) continue;
+        // Occurrences disagree: a known size wins over an unknown one (they must be equal at run
+        // time); two different known sizes or two different symbols stay unknown.
+        if (!it->second.known() && dim.known()) {
+          it->second = dim;
+        } else if (!(it->second.known() && !dim.known())) {
+          it->second = Dim();
+        }
+      }
+    }
+    std::string output;
+    if (arrow != std::string::npos) {
+      bool ellipsis = false;
+      if (!split_term(eq.substr(arrow + 2), output, ellipsis)) return std::nullopt;
+    } else {
+      if (any_ellipsis) output += '.';
+      for (const auto& [c, count] : label_count) {
+        if (count == 1) output += c;  // std::map: ASCII order
+      }
+    }
+    std::optional<Dims> broadcast = ellipsis_parts.empty() ? Dims() : Broadcast(ellipsis_parts);
+    Dims out;
+    for (char c : output) {
+      if (c == '.') {
+        if (!broadcast) return std::nullopt;
+        out.insert(out.end(), broadcast->begin(), broadcast->end());
+        continue;
+      }
+      auto it = label_dims.find(c);
+      if (it == label_dims.end()) return std::nullopt;  // an output label no input has
+      out.push_back(it->second);
+    }
+    return out;
+  }
+
+  /// RNN, GRU and LSTM: Y [seq, dirs, batch, hidden] and Y_h (and LSTM's Y_c) [dirs, batch,
+  /// hidden], or [batch, seq, dirs, hidden] and [batch, dirs, hidden] with layout=1; hidden from
+  /// hidden_size, else from R [dirs, gates * hidden, hidden] (rnn_ops.cc).
+  void InferRecurrent(const ir::Node& node, const std::optional<Dims>& x_dims, const std::optional<DType>& x_dtype,
+                      std::vector<OutputType>& out) const {
+    for (OutputType& o : out) o.dtype = x_dtype;
+    const int64_t layout = node.GetInt("layout", 0);
+    if (!x_dims || x_dims->size() != 3 || (layout != 0 && layout != 1)) return;
+    const Dim seq = layout == 0 ? (*x_dims)[0] : (*x_dims)[1];
+    const Dim batch = layout == 0 ? (*x_dims)[1] : (*x_dims)[0];
+    const Dim dirs = Dim::Of(node.GetString("direction", "forward") == "bidirectional" ? 2 : 1);
+    Dim hidden;
+    if (node.Has("hidden_size")) {
+      hidden = Dim::Of(node.GetInt("hidden_size", 0));
+      if (hidden.size <= 0) return;
+    } else if (std::optional<Dims> r = DimsOf(Input(node, 2)); r && r->size() == 3) {
+      hidden = (*r)[2];
+    }
+    out[0].dims = layout == 0 ? Dims{seq, dirs, batch, hidden} : Dims{batch, seq, dirs, hidden};
+    for (size_t o = 1; o < out.size() && o < 3; ++o) {
+      out[o].dims = layout == 0 ? Dims{dirs, batch, hidden} : Dims{batch, dirs, hidden};
+    }
   }
 
   std::optional<Dims> ReshapeDims(const ir::Node& node, const std::optional<Dims>& in) const {

@@ -13,6 +13,7 @@ using testing::Int64s;
 using testing::IntAttr;
 using testing::IntsAttr;
 using testing::Iota;
+using testing::StringAttr;
 
 const ir::ValueType& TypeOf(GraphBuilder& b, const std::string& name) { return b.graph().value(b.Id(name)).type; }
 
@@ -178,6 +179,124 @@ TEST(ShapeInferenceTest, ShapeOpsMatchWhatTheKernelsCompute) {
   EXPECT_EQ(TypeOf(b, "topi").dtype, DType::kInt64);
   EXPECT_EQ(TypeOf(b, "d2s").shape, (Shape{1, 2, 4, 6}));
   EXPECT_EQ(TypeOf(b, "s2d").shape, (Shape{1, 8, 2, 3}));
+  ExpectInferenceMatchesRun(b.graph(), {Iota({2, 3, 4})});
+}
+
+TEST(ShapeInferenceTest, ConvTransposeMatchesTheKernel) {
+  GraphBuilder b;
+  b.Input("x", {-1, 2, 3, 3}, DType::kFloat32, {"N", "", "", ""});
+  b.Constant("w", testing::RandomTensor({2, 3, 3, 3}, 1));
+  b.Constant("wg", testing::RandomTensor({2, 1, 2, 2}, 2));
+  b.Node("ConvTranspose", {"x", "w"}, {"padded"}, {{"strides", IntsAttr({2, 2})}, {"pads", IntsAttr({1, 1, 1, 1})}});
+  b.Node("ConvTranspose", {"x", "w"}, {"out_pad"},
+         {{"strides", IntsAttr({2, 2})}, {"output_padding", IntsAttr({1, 0})}});
+  b.Node("ConvTranspose", {"x", "w"}, {"same"},
+         {{"strides", IntsAttr({2, 2})}, {"auto_pad", StringAttr("SAME_UPPER")}});
+  b.Node("ConvTranspose", {"x", "w"}, {"shaped"}, {{"strides", IntsAttr({2, 2})}, {"output_shape", IntsAttr({7, 6})}});
+  b.Node("ConvTranspose", {"x", "wg"}, {"grouped"}, {{"group", IntAttr(2)}, {"dilations", IntsAttr({2, 1})}});
+  b.Output("padded");
+  Infer(b.graph());
+  EXPECT_EQ(TypeOf(b, "padded").shape, (Shape{-1, 3, 5, 5}));
+  EXPECT_EQ(TypeOf(b, "padded").dim_names, (std::vector<std::string>{"N", "", "", ""}));
+  EXPECT_EQ(TypeOf(b, "out_pad").shape, (Shape{-1, 3, 8, 7}));
+  EXPECT_EQ(TypeOf(b, "same").shape, (Shape{-1, 3, 6, 6}));
+  EXPECT_EQ(TypeOf(b, "shaped").shape, (Shape{-1, 3, 7, 6}));
+  EXPECT_EQ(TypeOf(b, "grouped").shape, (Shape{-1, 2, 5, 4}));
+  ExpectInferenceMatchesRun(b.graph(), {testing::RandomTensor({2, 2, 3, 3}, 3)});
+}
+
+TEST(ShapeInferenceTest, ResizeAndUpsampleMatchTheKernel) {
+  GraphBuilder b;
+  b.Input("x", {-1, 2, 4, 6}, DType::kFloat32, {"N", "", "", ""});
+  b.Constant("scales", Floats({4}, {1, 1, 2, 0.5f}));
+  b.Constant("odd_scales", Floats({4}, {1, 1, 1.3f, 1.5f}));
+  b.Constant("sizes", Int64s({1, 2, 5, 7}));
+  b.Constant("axis_sizes", Int64s({3, 3}));
+  b.Constant("up", Floats({4}, {1, 1, 2, 2}));
+  b.Node("Resize", {"x", "", "scales"}, {"scaled"}, {}, 13);
+  b.Node("Resize", {"x", "", "odd_scales"}, {"odd"}, {{"mode", StringAttr("linear")}}, 13);
+  b.Node("Resize", {"x", "", "", "sizes"}, {"sized"}, {}, 13);
+  b.Node("Resize", {"x", "", "", "axis_sizes"}, {"aspect"},
+         {{"axes", IntsAttr({2, 3})}, {"keep_aspect_ratio_policy", StringAttr("not_larger")}}, 18);
+  b.Node("Resize", {"x", "scales"}, {"resize10"}, {}, 10);
+  b.Node("Upsample", {"x", "up"}, {"upsampled"}, {}, 9);
+  b.Output("scaled");
+  Infer(b.graph());
+  EXPECT_EQ(TypeOf(b, "scaled").shape, (Shape{-1, 2, 8, 3}));
+  EXPECT_EQ(TypeOf(b, "scaled").dim_names, (std::vector<std::string>{"N", "", "", ""}));
+  EXPECT_EQ(TypeOf(b, "odd").shape, (Shape{-1, 2, 5, 9}));
+  EXPECT_EQ(TypeOf(b, "sized").shape, (Shape{1, 2, 5, 7}));
+  EXPECT_EQ(TypeOf(b, "aspect").shape, (Shape{-1, 2, 2, 3}));
+  EXPECT_EQ(TypeOf(b, "resize10").shape, (Shape{-1, 2, 8, 3}));
+  EXPECT_EQ(TypeOf(b, "upsampled").shape, (Shape{-1, 2, 8, 12}));
+  ExpectInferenceMatchesRun(b.graph(), {Iota({1, 2, 4, 6})});
+}
+
+TEST(ShapeInferenceTest, EinsumMatchesTheKernel) {
+  GraphBuilder b;
+  b.Input("a", {-1, 3}, DType::kFloat32, {"I", ""});
+  b.Constant("m", Iota({3, 4}));
+  b.Constant("batch", Iota({5, 2, 3}));
+  b.Constant("v", Iota({3}));
+  b.Node("Einsum", {"a", "m"}, {"explicit"}, {{"equation", StringAttr("ij,jk->ik")}});
+  b.Node("Einsum", {"a", "m"}, {"implicit"}, {{"equation", StringAttr("ij, jk")}});
+  b.Node("Einsum", {"batch", "m"}, {"ellipsis"}, {{"equation", StringAttr("...ij,jk->...ik")}});
+  b.Node("Einsum", {"a"}, {"transposed"}, {{"equation", StringAttr("ij->ji")}});
+  b.Node("Einsum", {"v", "v"}, {"dot"}, {{"equation", StringAttr("i,i")}});
+  b.Node("Einsum", {"a", "v"}, {"matvec"}, {{"equation", StringAttr("Ij,j")}});
+  b.Output("explicit");
+  Infer(b.graph());
+  EXPECT_EQ(TypeOf(b, "explicit").shape, (Shape{-1, 4}));
+  EXPECT_EQ(TypeOf(b, "explicit").dim_names, (std::vector<std::string>{"I", ""}));
+  EXPECT_EQ(TypeOf(b, "implicit").shape, (Shape{-1, 4}));
+  EXPECT_EQ(TypeOf(b, "ellipsis").shape, (Shape{5, 2, 4}));
+  EXPECT_EQ(TypeOf(b, "transposed").shape, (Shape{3, -1}));
+  EXPECT_EQ(TypeOf(b, "dot").shape, (Shape{}));
+  EXPECT_EQ(TypeOf(b, "matvec").shape, (Shape{-1}));
+  ExpectInferenceMatchesRun(b.graph(), {Iota({2, 3})});
+}
+
+TEST(ShapeInferenceTest, RecurrentOpsMatchTheKernels) {
+  GraphBuilder b;
+  b.Input("x", {4, -1, 3}, DType::kFloat32, {"", "N", ""});
+  b.Input("xb", {-1, 4, 3}, DType::kFloat32, {"N", "", ""});
+  b.Constant("rnn_w", testing::RandomTensor({1, 5, 3}, 1));
+  b.Constant("rnn_r", testing::RandomTensor({1, 5, 5}, 2));
+  b.Constant("gru_w", testing::RandomTensor({2, 15, 3}, 3));
+  b.Constant("gru_r", testing::RandomTensor({2, 15, 5}, 4));
+  b.Constant("lstm_w", testing::RandomTensor({1, 20, 3}, 5));
+  b.Constant("lstm_r", testing::RandomTensor({1, 20, 5}, 6));
+  b.Node("RNN", {"x", "rnn_w", "rnn_r"}, {"rnn_y", "rnn_h"}, {{"hidden_size", IntAttr(5)}}, 14);
+  b.Node("GRU", {"x", "gru_w", "gru_r"}, {"gru_y", "gru_h"}, {{"direction", StringAttr("bidirectional")}}, 14);
+  b.Node("LSTM", {"xb", "lstm_w", "lstm_r"}, {"lstm_y", "lstm_h", "lstm_c"},
+         {{"hidden_size", IntAttr(5)}, {"layout", IntAttr(1)}}, 14);
+  b.Output("rnn_y");
+  Infer(b.graph());
+  EXPECT_EQ(TypeOf(b, "rnn_y").shape, (Shape{4, 1, -1, 5}));
+  EXPECT_EQ(TypeOf(b, "rnn_y").dim_names, (std::vector<std::string>{"", "", "N", ""}));
+  EXPECT_EQ(TypeOf(b, "rnn_h").shape, (Shape{1, -1, 5}));
+  EXPECT_EQ(TypeOf(b, "gru_y").shape, (Shape{4, 2, -1, 5}));
+  EXPECT_EQ(TypeOf(b, "gru_h").shape, (Shape{2, -1, 5}));
+  EXPECT_EQ(TypeOf(b, "lstm_y").shape, (Shape{-1, 4, 1, 5}));
+  EXPECT_EQ(TypeOf(b, "lstm_c").shape, (Shape{-1, 1, 5}));
+  EXPECT_EQ(TypeOf(b, "lstm_c").dtype, DType::kFloat32);
+  ExpectInferenceMatchesRun(b.graph(), {testing::RandomTensor({4, 2, 3}, 7), testing::RandomTensor({2, 4, 3}, 8)});
+}
+
+TEST(ShapeInferenceTest, TrainingBatchNormalizationOutputsAreTypedLikeTheStatistics) {
+  GraphBuilder b;
+  b.Input("x", {-1, 3, 4}, DType::kFloat32, {"N", "", ""});
+  b.Constant("scale", Floats({3}, {1, 2, 3}));
+  b.Constant("bias", Floats({3}, {0, 1, 2}));
+  b.Constant("mean", Floats({3}, {0, 0, 0}));
+  b.Constant("var", Floats({3}, {1, 1, 1}));
+  b.Node("BatchNormalization", {"x", "scale", "bias", "mean", "var"}, {"y", "running_mean", "running_var"},
+         {{"training_mode", IntAttr(1)}}, 15);
+  b.Output("y");
+  Infer(b.graph());
+  EXPECT_EQ(TypeOf(b, "y").shape, (Shape{-1, 3, 4}));
+  EXPECT_EQ(TypeOf(b, "running_mean").shape, (Shape{3}));
+  EXPECT_EQ(TypeOf(b, "running_var").shape, (Shape{3}));
   ExpectInferenceMatchesRun(b.graph(), {Iota({2, 3, 4})});
 }
 

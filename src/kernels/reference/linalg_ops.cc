@@ -250,11 +250,31 @@ Result<std::vector<double>> ReadChannelParams(const Tensor& t, int64_t count, co
   return values;
 }
 
-/// Inference-mode BatchNormalization: y = scale * (x - mean) / sqrt(var + epsilon) + bias per
-/// channel (dim 1). Extra outputs of old opsets (running and saved mean/var) echo mean and var.
+/// Writes `values` (one per channel) into a new tensor shaped and typed like `like`.
+Result<Tensor> ChannelTensor(const KernelContext& ctx, const Tensor& like, const std::vector<double>& values) {
+  ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(like.dtype(), like.shape()));
+  RETURN_IF_ERROR(DispatchFloating(like.dtype(), [&](auto tag) -> Status {
+    using T = typename decltype(tag)::type;
+    T* po = out.data<T>();
+    for (size_t c = 0; c < values.size(); ++c) po[c] = ConvertNumber<T>(values[c]);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+/// BatchNormalization: y = scale * (x - mean) / sqrt(var + epsilon) + bias per channel (dim 1).
+///
+/// Inference mode (training_mode=0, the default) normalises with the input mean and var; extra
+/// outputs of old opsets (running and saved mean/var) echo them.
+///
+/// Training mode (opset 14+, training_mode=1) normalises with the statistics of this batch:
+/// current_mean and current_var (the population variance) over every axis but the channel one,
+/// and outputs running_mean = input_mean * momentum + current_mean * (1 - momentum) and
+/// running_var likewise, typed like the input mean and var (ONNX BatchNormalization-15).
 class BatchNormKernel : public Kernel {
  public:
-  explicit BatchNormKernel(double epsilon) : epsilon_(epsilon) {}
+  BatchNormKernel(double epsilon, bool training, double momentum)
+      : epsilon_(epsilon), training_(training), momentum_(momentum) {}
 
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
@@ -263,19 +283,31 @@ class BatchNormKernel : public Kernel {
       ASSIGN_OR_RETURN(params[i], RequiredInput(ctx, i + 1));
     }
     if (x->rank() < 2) return InvalidArgument("BatchNormalization input must have rank >= 2, got " + x->DebugString());
+    if (!IsFloating(x->dtype())) {
+      return InvalidArgument("BatchNormalization input must be floating point, got " + x->DebugString());
+    }
     const int64_t channels = x->dim(1);
     ASSIGN_OR_RETURN(std::vector<double> scale, ReadChannelParams(*params[0], channels, "scale"));
     ASSIGN_OR_RETURN(std::vector<double> bias, ReadChannelParams(*params[1], channels, "B"));
     ASSIGN_OR_RETURN(std::vector<double> mean, ReadChannelParams(*params[2], channels, "mean"));
     ASSIGN_OR_RETURN(std::vector<double> var, ReadChannelParams(*params[3], channels, "var"));
+    const int64_t batch = x->dim(0);
+    const int64_t spatial = DimProduct(x->shape(), 2, x->shape().size());
+    std::vector<double> batch_mean, batch_var;
+    if (training_) {
+      if (batch * spatial == 0) {
+        return InvalidArgument("BatchNormalization in training mode needs a non-empty batch, got " + x->DebugString());
+      }
+      ComputeBatchStatistics(*x, batch, channels, spatial, batch_mean, batch_var);
+    }
+    const std::vector<double>& use_mean = training_ ? batch_mean : mean;
+    const std::vector<double>& use_var = training_ ? batch_var : var;
     // Fold into y = x * mul + add per channel.
     std::vector<double> mul(scale.size()), add(scale.size());
     for (size_t c = 0; c < scale.size(); ++c) {
-      mul[c] = scale[c] / std::sqrt(var[c] + epsilon_);
-      add[c] = bias[c] - mean[c] * mul[c];
+      mul[c] = scale[c] / std::sqrt(use_var[c] + epsilon_);
+      add[c] = bias[c] - use_mean[c] * mul[c];
     }
-    const int64_t batch = x->dim(0);
-    const int64_t spatial = DimProduct(x->shape(), 2, x->shape().size());
     ASSIGN_OR_RETURN(Tensor out, ctx.Allocate(x->dtype(), x->shape()));
     RETURN_IF_ERROR(DispatchFloating(x->dtype(), [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
@@ -293,12 +325,56 @@ class BatchNormKernel : public Kernel {
       return Status::Ok();
     }));
     SetOutput(ctx, 0, std::move(out));
-    for (size_t o = 1; o < ctx.outputs.size(); ++o) SetOutput(ctx, o, o % 2 == 1 ? *params[2] : *params[3]);
+    if (!training_) {
+      for (size_t o = 1; o < ctx.outputs.size(); ++o) SetOutput(ctx, o, o % 2 == 1 ? *params[2] : *params[3]);
+      return Status::Ok();
+    }
+    for (size_t o = 1; o < ctx.outputs.size() && o < 3; ++o) {
+      const std::vector<double>& running = o == 1 ? mean : var;
+      const std::vector<double>& current = o == 1 ? batch_mean : batch_var;
+      std::vector<double> updated(running.size());
+      for (size_t c = 0; c < running.size(); ++c) updated[c] = running[c] * momentum_ + current[c] * (1 - momentum_);
+      ASSIGN_OR_RETURN(Tensor t, ChannelTensor(ctx, *params[o + 1], updated));
+      SetOutput(ctx, o, std::move(t));
+    }
     return Status::Ok();
   }
 
  private:
+  /// Per-channel mean and population variance of `x` ([N, C, spatial...]), two passes in double.
+  static void ComputeBatchStatistics(const Tensor& x, int64_t batch, int64_t channels, int64_t spatial,
+                                     std::vector<double>& mean, std::vector<double>& var) {
+    mean.assign(static_cast<size_t>(channels), 0.0);
+    var.assign(static_cast<size_t>(channels), 0.0);
+    const double count = static_cast<double>(batch * spatial);
+    (void)DispatchFloating(x.dtype(), [&](auto tag) -> Status {
+      using T = typename decltype(tag)::type;
+      const T* in = x.data<T>();
+      for (int64_t c = 0; c < channels; ++c) {
+        double sum = 0;
+        for (int64_t n = 0; n < batch; ++n) {
+          const T* row = in + (n * channels + c) * spatial;
+          for (int64_t s = 0; s < spatial; ++s) sum += ConvertNumber<double>(row[s]);
+        }
+        const double m = sum / count;
+        double squares = 0;
+        for (int64_t n = 0; n < batch; ++n) {
+          const T* row = in + (n * channels + c) * spatial;
+          for (int64_t s = 0; s < spatial; ++s) {
+            const double d = ConvertNumber<double>(row[s]) - m;
+            squares += d * d;
+          }
+        }
+        mean[static_cast<size_t>(c)] = m;
+        var[static_cast<size_t>(c)] = squares / count;
+      }
+      return Status::Ok();
+    });
+  }
+
   double epsilon_;
+  bool training_;
+  double momentum_;
 };
 
 }  // namespace
@@ -319,13 +395,17 @@ void RegisterLinalgKernels(KernelRegistry& registry) {
     });
   }
   registry.Register(kOnnxDomain, "BatchNormalization", [](const ir::Node& node) -> Result<std::unique_ptr<Kernel>> {
-    if (node.GetInt("training_mode", 0) != 0) {
-      return Unimplemented("BatchNormalization with training_mode=1 is not supported");
-    }
     if (node.opset < 9 && node.GetInt("spatial", 1) != 1) {
       return Unimplemented("BatchNormalization with spatial=0 is not supported");
     }
-    return std::unique_ptr<Kernel>(std::make_unique<BatchNormKernel>(node.GetFloat("epsilon", 1e-5f)));
+    // training_mode exists since opset 14; earlier opsets always normalise with the inputs.
+    const bool training = node.opset >= 14 && node.GetInt("training_mode", 0) != 0;
+    const float momentum = node.GetFloat("momentum", 0.9f);
+    if (training && !(momentum >= 0 && momentum <= 1)) {
+      return InvalidArgument("BatchNormalization momentum must be in [0, 1], got " + std::to_string(momentum));
+    }
+    return std::unique_ptr<Kernel>(
+        std::make_unique<BatchNormKernel>(node.GetFloat("epsilon", 1e-5f), training, momentum));
   });
 }
 

@@ -109,8 +109,43 @@ TEST(LinalgOpsTest, BatchNormalizationInference) {
   ExpectNear<float>(Run1("BatchNormalization", 15, {}, {x, scale, bias, mean, var}), {1, 2, 2}, {0, s0, 1, 1 + s1});
   EXPECT_EQ(RunStatus("BatchNormalization", 15, {}, {x, scale, bias, mean, T1<float>({1})}).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(RunStatus("BatchNormalization", 15, {{"training_mode", IntAttr(1)}}, {x, scale, bias, mean, var}).code(),
-            StatusCode::kUnimplemented);
+}
+
+// Expected values as numpy computes them (the ONNX backend test's _batchnorm_training_mode):
+// channel 0 holds {1, 3} (mean 2, population var 1), channel 1 holds {2, 6} (mean 4, var 4).
+TEST(LinalgOpsTest, BatchNormalizationTrainingModeUsesBatchStatistics) {
+  Tensor x = Tensor::FromVector<float>({2, 2, 1}, {1, 2, 3, 6});
+  Tensor scale = T1<float>({1, 2});
+  Tensor bias = T1<float>({0, 1});
+  Tensor running_mean = T1<float>({0, 1});
+  Tensor running_var = T1<float>({1, 1});
+  const float eps = 1e-5f, s0 = 1 / std::sqrt(1 + eps), s1 = 2 / std::sqrt(4 + eps);
+  Result<std::vector<Tensor>> out =
+      RunOp("BatchNormalization", 15, {{"training_mode", IntAttr(1)}}, {x, scale, bias, running_mean, running_var}, 3);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectNear<float>(out->at(0), {2, 2, 1}, {-s0, -2 * s1 + 1, s0, 2 * s1 + 1});
+  // running = input * momentum (default 0.9) + current * 0.1
+  ExpectNear<float>(out->at(1), {2}, {0.2f, 1.3f});
+  ExpectNear<float>(out->at(2), {2}, {1.0f, 1.3f});
+  // An explicit momentum and epsilon, double statistics.
+  Tensor xd = Tensor::FromVector<double>({2, 1, 2}, {0, 2, 4, 6});  // mean 3, var 5
+  Result<std::vector<Tensor>> d =
+      RunOp("BatchNormalization", 15,
+            {{"training_mode", IntAttr(1)}, {"momentum", FloatAttr(0.5f)}, {"epsilon", FloatAttr(1)}},
+            {xd, T1<double>({1}), T1<double>({0}), T1<double>({1}), T1<double>({1})}, 3);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const double inv = 1 / std::sqrt(6.0);
+  ExpectNear<double>(d->at(0), {2, 1, 2}, {-3 * inv, -inv, inv, 3 * inv});
+  ExpectNear<double>(d->at(1), {1}, {2.0});
+  ExpectNear<double>(d->at(2), {1}, {3.0});
+  // Only Y asked for: still the batch statistics.
+  ExpectNear<float>(
+      Run1("BatchNormalization", 15, {{"training_mode", IntAttr(1)}}, {x, scale, bias, running_mean, running_var}),
+      {2, 2, 1}, {-s0, -2 * s1 + 1, s0, 2 * s1 + 1});
+  EXPECT_EQ(RunStatus("BatchNormalization", 15, {{"training_mode", IntAttr(1)}, {"momentum", FloatAttr(2)}},
+                      {x, scale, bias, running_mean, running_var})
+                .code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Elementwise unary ops: activations, math and trigonometric functions, bitwise not, Clip,
-// Identity, Dropout, Cast and CastLike.
+// Identity, Cast and CastLike.
 
 #include <cmath>
 #include <limits>
@@ -304,26 +304,12 @@ void RegisterClip(KernelRegistry& registry) {
   });
 }
 
-/// Identity and inference-mode Dropout pass the input through (sharing its buffer); Dropout's
-/// optional mask output is all true. Dropout's training_mode input is ignored: this engine only
-/// runs inference.
+/// Identity passes the input through (sharing its buffer). Dropout, which does the same in
+/// inference mode, is a random op (random_ops.cc).
 void RegisterPassThrough(KernelRegistry& registry) {
   registry.Register(kOnnxDomain, "Identity", [](const ir::Node&) {
     return MakeKernel([](KernelContext& ctx) -> Status {
       ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
-      SetOutput(ctx, 0, *x);
-      return Status::Ok();
-    });
-  });
-  registry.Register(kOnnxDomain, "Dropout", [](const ir::Node&) {
-    return MakeKernel([](KernelContext& ctx) -> Status {
-      ASSIGN_OR_RETURN(const Tensor* x, RequiredInput(ctx, 0));
-      if (ctx.outputs.size() > 1) {
-        ASSIGN_OR_RETURN(Tensor mask, ctx.Allocate(DType::kBool, x->shape()));
-        bool* pm = mask.data<bool>();
-        for (int64_t i = 0; i < mask.num_elements(); ++i) pm[i] = true;
-        SetOutput(ctx, 1, std::move(mask));
-      }
       SetOutput(ctx, 0, *x);
       return Status::Ok();
     });
