@@ -16,6 +16,7 @@ const std::vector<Pass>& Pipeline() {
       {"conv_batchnorm_fusion", 2, FuseConvBatchNorm},
       {"conv_activation_fusion", 2, FuseConvActivation},
       {"matmul_add_fusion", 2, FuseMatMulAdd},
+      {"gemm_fusion", 2, FuseGemm},
       {"dead_node_elimination", 1, EliminateDeadNodes},
   };
   return pipeline;

@@ -33,6 +33,9 @@ Result<int> FuseConvActivation(ir::Graph& graph, const PassContext& context);
 /// MatMul (constant B) -> Add bias [-> activation] into com.mlserving FusedMatMul;
 /// matmul_add_fusion.cc.
 Result<int> FuseMatMulAdd(ir::Graph& graph, const PassContext& context);
+/// Gemm (constant B, alpha 1, no transA, row-vector C) [-> activation] into com.mlserving
+/// FusedMatMul with B as [K, N]; gemm_fusion.cc.
+Result<int> FuseGemm(ir::Graph& graph, const PassContext& context);
 
 /// The passes in the order Optimize() runs them.
 const std::vector<Pass>& Pipeline();

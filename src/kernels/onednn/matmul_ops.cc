@@ -1,9 +1,13 @@
 // MatMul and Gemm on the oneDNN matmul primitive (float32); FusedMatMul (com.mlserving, from the
 // graph optimizer) is MatMul with the primitive's bias and its activation as a post-op. A 2-D B
 // that is a graph constant is reordered once into the layout the primitive prefers (blocked for
-// the AVX-512/AVX2 kernels) instead of being repacked by every call.
+// the AVX-512/AVX2 kernels) instead of being repacked by every call. Tiny products skip oneDNN
+// (small_gemm.h, UseSmallGemm); mid-size 2-D ones split their rows over ParallelFor at 2+
+// threads (MatMulKernel::ComputeRowSplit) instead of an OpenMP region.
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -11,6 +15,7 @@
 #include "kernels/onednn/onednn_util.h"
 #include "kernels/onednn/post_ops.h"
 #include "kernels/onednn/small_gemm.h"
+#include "kernels/parallel_for.h"
 #include "kernels/reference/kernel_util.h"
 
 namespace mlserving::kernels::onednn {
@@ -26,6 +31,48 @@ struct MatMulPrimitive {
   dnnl::matmul primitive;
   dnnl::memory::desc src, weights, bias, dst;
   dnnl::memory packed_weights;  ///< the constant B in pd's layout; empty for run-time weights
+  /// Unique for the process's lifetime (never reused, unlike an address): keys ThreadMemories.
+  uint64_t id = NextId();
+
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+/// The memory objects of one primitive's arguments, created once per (thread, primitive) and
+/// re-pointed at each call's buffers: creating a dnnl::memory allocates, and a small MatMul
+/// would otherwise create four per call (~1 µs of a 20 µs product). Slots are per thread, so
+/// concurrent calls never share one; a slot is direct-mapped by primitive id and rebuilt when
+/// another primitive takes it.
+class ThreadMemories {
+ public:
+  /// The calling thread's memories for `p`, pointing at the given buffers (`bias` may be null
+  /// when p has no bias; `weights` is ignored and left empty when p has packed weights).
+  static const ThreadMemories& For(const MatMulPrimitive& p, const void* src, const void* weights, const void* bias,
+                                   void* dst) {
+    thread_local std::array<ThreadMemories, 8> slots;
+    ThreadMemories& slot = slots[p.id % slots.size()];
+    if (slot.id_ != p.id) {
+      slot.id_ = p.id;
+      slot.src = dnnl::memory(p.src, CpuEngine(), DNNL_MEMORY_NONE);
+      // Packed weights are used as they are (a slot never holds a buffer: none outlives its model).
+      slot.weights = p.packed_weights ? dnnl::memory() : dnnl::memory(p.weights, CpuEngine(), DNNL_MEMORY_NONE);
+      slot.bias = bias != nullptr ? dnnl::memory(p.bias, CpuEngine(), DNNL_MEMORY_NONE) : dnnl::memory();
+      slot.dst = dnnl::memory(p.dst, CpuEngine(), DNNL_MEMORY_NONE);
+    }
+    // oneDNN takes non-const handles; inputs are only ever read through them.
+    slot.src.set_data_handle(const_cast<void*>(src));
+    if (!p.packed_weights) slot.weights.set_data_handle(const_cast<void*>(weights));
+    if (bias != nullptr) slot.bias.set_data_handle(const_cast<void*>(bias));
+    slot.dst.set_data_handle(dst);
+    return slot;
+  }
+
+  dnnl::memory src, weights, bias, dst;
+
+ private:
+  uint64_t id_ = 0;
 };
 
 /// Creates the primitive, or an entry without one when oneDNN rejects the descriptors.
@@ -57,11 +104,27 @@ Result<std::shared_ptr<const MatMulPrimitive>> MakeMatMul(const dnnl::memory::de
   return std::shared_ptr<const MatMulPrimitive>(NewMatMul(src, weights, bias, dst, scale, activation));
 }
 
+/// Whether a 2-D product runs on the direct small GEMM rather than oneDNN (about 2 µs of fixed
+/// cost with B packed). The small GEMM computes one row of A at a time (four for a narrow
+/// transposed B), so it wins for tiny products, for one or two rows, and for narrow B kept
+/// transposed; beyond, oneDNN's AVX-512 kernels win even at 64K multiply-adds (measured with
+/// `mlserving bench` on single-MatMul models, median µs small / oneDNN: 1x256x256 2.8 / 3.9,
+/// 2x32x256 1.4 / 3.1, 64x256x4 (transposed) 2.3 / 5.2, 64x32x32 3.0 / 3.3; but 2x256x256
+/// 5.8 / 4.0, 4x128x128 3.7 / 2.3, 64x64x16 5.4 / 2.3).
+/// `narrow_b_transposed`: B is read as [N, K] rows and the product is one where that wins.
+bool UseSmallGemm(int64_t rows, int64_t n, int64_t k, bool narrow_b_transposed) {
+  if (!SmallGemmApplies(rows, n, k)) return false;
+  const int64_t work = rows * n * k;
+  return narrow_b_transposed || work <= (int64_t{1} << 15) || (rows <= 2 && work <= (int64_t{1} << 16));
+}
+
 /// MatMul with numpy semantics. Fast path: float32 operands. When B has rank <= 2 the batch dims
 /// of A fold into its rows (one 2-D product); otherwise the batch dims broadcast in oneDNN.
 /// As FusedMatMul (`fused`): plus input 2, a bias [N] over the last dim, then `activation`; its
 /// fast path needs A and B of rank >= 2. `constant_b`, when B is a 2-D graph constant of at
-/// most kMaxPackedWeightBytes, is packed (see there).
+/// most kMaxPackedWeightBytes, is packed (see there). A product of a B of rank <= 2 small enough
+/// for SmallGemmApplies (A's batch dims folded into its rows) runs on the direct small GEMM, the
+/// bias and the activation in its epilogue.
 class MatMulKernel : public FallbackKernel {
  public:
   /// Packing a constant B into oneDNN's layout keeps a second copy of it beside the graph's (the
@@ -75,6 +138,20 @@ class MatMulKernel : public FallbackKernel {
       : FallbackKernel(std::move(fallback)), fused_(fused), activation_(activation) {
     if (constant_b != nullptr && constant_b->rank() == 2 && constant_b->byte_size() <= kMaxPackedWeightBytes) {
       constant_b_ = *constant_b;
+      // A narrow B ([K, N < 8]) is read down its columns by the small GEMM; as [N, K] its rows
+      // are contiguous dot products instead.
+      if (constant_b->dtype() == DType::kFloat32 && constant_b->dim(1) < 8) {
+        const int64_t k = constant_b->dim(0), n = constant_b->dim(1);
+        Result<Tensor> t = Tensor::Allocate(DType::kFloat32, {n, k});
+        if (t.ok()) {
+          small_b_transposed_ = std::move(t).value();
+          const float* src = constant_b->data<float>();
+          float* dst = small_b_transposed_.data<float>();
+          for (int64_t i = 0; i < k; ++i) {
+            for (int64_t j = 0; j < n; ++j) dst[j * k + i] = src[i * n + j];
+          }
+        }
+      }
     }
   }
 
@@ -99,9 +176,17 @@ class MatMulKernel : public FallbackKernel {
     if (a->rank() > 1) out_shape.push_back(m);
     if (b->rank() > 1) out_shape.push_back(n);
 
-    const int threads = ThreadsFor(ctx, static_cast<double>(reference::DimProduct(out_shape, 0, out_shape.size())) * k);
     // B is packed only when it is the graph constant the kernel was created with.
     const bool packed = constant_b_.defined() && b->raw_data() == constant_b_.raw_data();
+    const int64_t rows = reference::DimProduct(batch_a, 0, batch_a.size()) * m;
+    if (batch_b.empty() && UseSmallGemm(rows, n, k, packed && small_b_transposed_.defined())) {
+      return ComputeSmall(ctx, *a, *b, bias, packed, rows, k, n, out_shape);
+    }
+
+    const double work = static_cast<double>(reference::DimProduct(out_shape, 0, out_shape.size())) * k;
+    if (batch_b.empty() && RowSplitApplies(ctx, rows, work))
+      return ComputeRowSplit(ctx, *a, *b, bias, packed, rows, k, n, out_shape);
+    const int threads = ThreadsFor(ctx, work);
     std::vector<int64_t> key = {threads, bias != nullptr, packed};
     AppendShape(key, a->shape());
     AppendShape(key, b->shape());
@@ -109,7 +194,6 @@ class MatMulKernel : public FallbackKernel {
       ScopedOmpThreads omp_threads(threads);
       ASSIGN_OR_RETURN(std::shared_ptr<const MatMulPrimitive> p, cache_.GetOrCreate(key, [&] {
         if (batch_b.empty()) {
-          const int64_t rows = reference::DimProduct(batch_a, 0, batch_a.size()) * m;
           const dnnl::memory::desc bias_desc = PlainDesc({1, n});
           if (packed) return PreparePacked(rows, k, n, bias != nullptr ? &bias_desc : nullptr);
           return MakeMatMul(PlainDesc({rows, k}), PlainDesc({k, n}), bias != nullptr ? &bias_desc : nullptr,
@@ -130,18 +214,102 @@ class MatMulKernel : public FallbackKernel {
       }));
       if (p->pd == nullptr) return Fallback(ctx);
       ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, out_shape));
-      std::unordered_map<int, dnnl::memory> args = {
-          {DNNL_ARG_SRC, WrapTensor(p->src, *a)},
-          {DNNL_ARG_WEIGHTS, p->packed_weights ? p->packed_weights : WrapTensor(p->weights, *b)},
-          {DNNL_ARG_DST, WrapTensor(p->dst, out)}};
-      if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, WrapTensor(p->bias, *bias));
-      Execute(p->primitive, *p->pd, std::move(args));
+      const ThreadMemories& memories = ThreadMemories::For(
+          *p, a->raw_data(), b->raw_data(), bias != nullptr ? bias->raw_data() : nullptr, out.raw_data());
+      ExecArgs args = {{DNNL_ARG_SRC, memories.src},
+                       {DNNL_ARG_WEIGHTS, p->packed_weights ? p->packed_weights : memories.weights},
+                       {DNNL_ARG_DST, memories.dst}};
+      if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, memories.bias);
+      Execute(p->primitive, *p->pd, args);
       SetOutput(ctx, 0, std::move(out));
       return Status::Ok();
     });
   }
 
  private:
+  /// Row blocks of at least this many rows per task.
+  static constexpr int64_t kMinRowsPerTask = 16;
+  /// The row split's range of multiply-adds: below, one thread (the small GEMM or one oneDNN
+  /// call); above, oneDNN's own OpenMP split, which also splits columns and K.
+  static constexpr double kMinRowSplitWork = 1 << 18, kMaxRowSplitWork = 1 << 24;
+
+  /// True when a 2-D product of `rows` rows and `work` multiply-adds splits its rows over
+  /// ParallelFor (ComputeRowSplit).
+  static bool RowSplitApplies(const KernelContext& ctx, int64_t rows, double work) {
+    return ctx.intra_op_threads > 1 && rows >= 2 * kMinRowsPerTask && work >= kMinRowSplitWork &&
+           work <= kMaxRowSplitWork;
+  }
+
+  /// The 2-D product [rows, k] x [k, n] (B of rank <= 2) as row blocks, one single-threaded oneDNN
+  /// call each, spread over ParallelFor (the caller and the process's helpers) instead of an
+  /// OpenMP region. For the mid-size products of tabular models (a batch of 64 through 256-wide
+  /// layers) this is both cheaper and sturdier: an awake helper takes its block without a system
+  /// call, and when none is free (a loaded machine, concurrent requests) the caller computes every
+  /// block itself at one thread's speed, where an OpenMP barrier would wait for a descheduled
+  /// thread for whole scheduler slices.
+  Status ComputeRowSplit(KernelContext& ctx, const Tensor& a, const Tensor& b, const Tensor* bias, bool packed,
+                         int64_t rows, int64_t k, int64_t n, const Shape& out_shape) const {
+    const int64_t wanted = std::min<int64_t>(ctx.intra_op_threads, rows / kMinRowsPerTask);
+    const int64_t block = (rows + wanted - 1) / wanted;
+    const int64_t tasks = (rows + block - 1) / block;  // every block full but the last: 0 < last <= block
+    const int64_t last = rows - block * (tasks - 1);
+    return CatchDnnl("MatMul", [&]() -> Status {
+      ScopedOmpThreads one_thread(1);
+      std::shared_ptr<const MatMulPrimitive> primitives[2];  // for `block` rows, for `last` rows
+      for (int i = 0; i < 2; ++i) {
+        const int64_t r = i == 0 ? block : last;
+        ASSIGN_OR_RETURN(primitives[i], cache_.GetOrCreate({kRowBlockKey, bias != nullptr, packed, r, k, n}, [&] {
+          const dnnl::memory::desc bias_desc = PlainDesc({1, n});
+          if (packed) return PreparePacked(r, k, n, bias != nullptr ? &bias_desc : nullptr);
+          return MakeMatMul(PlainDesc({r, k}), PlainDesc({k, n}), bias != nullptr ? &bias_desc : nullptr,
+                            PlainDesc({r, n}), 1.0f, activation_);
+        }));
+        if (primitives[i]->pd == nullptr) return Fallback(ctx);
+      }
+      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, out_shape));
+      const float* a_data = a.data<float>();
+      float* out_data = out.data<float>();
+      ParallelFor(tasks, ctx.intra_op_threads, [&](int64_t t) {
+        ScopedOmpThreads helper_one_thread(1);  // a helper's own OpenMP setting is the default
+        const MatMulPrimitive& p = *primitives[t == tasks - 1 ? 1 : 0];
+        const ThreadMemories& memories =
+            ThreadMemories::For(p, a_data + t * block * k, b.raw_data(), bias != nullptr ? bias->raw_data() : nullptr,
+                                out_data + t * block * n);
+        ExecArgs args = {{DNNL_ARG_SRC, memories.src},
+                         {DNNL_ARG_WEIGHTS, p.packed_weights ? p.packed_weights : memories.weights},
+                         {DNNL_ARG_DST, memories.dst}};
+        if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, memories.bias);
+        Execute(p.primitive, *p.pd, args);
+      });
+      SetOutput(ctx, 0, std::move(out));
+      return Status::Ok();
+    });
+  }
+
+  /// First element of the row-block primitives' cache keys (a thread count never is negative).
+  static constexpr int64_t kRowBlockKey = -1;
+
+  /// The 2-D product [rows, k] x [k, n] (B of rank <= 2) on the direct small GEMM, with the bias
+  /// and the activation in its epilogue (those it supports; the others run over the output after).
+  Status ComputeSmall(KernelContext& ctx, const Tensor& a, const Tensor& b, const Tensor* bias, bool constant_b,
+                      int64_t rows, int64_t k, int64_t n, const Shape& out_shape) const {
+    ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, out_shape));
+    const bool transposed = constant_b && small_b_transposed_.defined();
+    const bool in_epilogue = SmallGemmEpilogueSupports(activation_);
+    SmallGemm({.m = rows,
+               .n = n,
+               .k = k,
+               .a = a.data<float>(),
+               .b = transposed ? small_b_transposed_.data<float>() : b.data<float>(),
+               .b_transposed = transposed,
+               .bias = bias != nullptr ? bias->data<float>() : nullptr,
+               .activation = in_epilogue ? activation_ : FusedActivation{},
+               .y = out.data<float>()});
+    if (!in_epilogue) RETURN_IF_ERROR(ApplyFusedActivation(activation_, out));
+    SetOutput(ctx, 0, std::move(out));
+    return Status::Ok();
+  }
+
   /// The 2-D product [rows, k] x [k, n] with the constant B in the layout oneDNN picks, reordered
   /// once per layout (called under the cache lock, which also guards packed_).
   Result<std::shared_ptr<const MatMulPrimitive>> PreparePacked(int64_t rows, int64_t k, int64_t n,
@@ -164,7 +332,8 @@ class MatMulKernel : public FallbackKernel {
 
   bool fused_;
   FusedActivation activation_;
-  Tensor constant_b_;  ///< B when it is a 2-D graph constant
+  Tensor constant_b_;          ///< B when it is a 2-D graph constant
+  Tensor small_b_transposed_;  ///< constant_b_ as [N, K] for the small GEMM, when N < 8
   /// The constant B reordered per layout, shared by the cache entries that use that layout.
   mutable std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
   PrimitiveCache<MatMulPrimitive> cache_;
@@ -203,7 +372,9 @@ class GemmKernel : public FallbackKernel {
       if (c->rank() == 2) bias_dims[0] = c->dim(0);
       if ((bias_dims[0] != 1 && bias_dims[0] != m) || (bias_dims[1] != 1 && bias_dims[1] != n)) return Fallback(ctx);
     }
-    if (!trans_a_ && SmallGemmApplies(m, n, k)) {  // tiny product: no oneDNN call (small_gemm.h)
+    // Tiny product: no oneDNN call. A transposed B is read as dot products, which also win for up
+    // to 4 rows (4x128x128: 3.0 µs against oneDNN's 3.7 on the strided B; 8x256x128: 9.7 / 7.1).
+    if (!trans_a_ && UseSmallGemm(m, n, k, trans_b_ && (n < 8 || m <= 4))) {
       ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, {m, n}));
       SmallGemm({.m = m,
                  .n = n,
@@ -216,6 +387,8 @@ class GemmKernel : public FallbackKernel {
                  .c_row_stride = bias_dims[0] == 1 ? 0 : bias_dims[1],
                  .c_col_stride = bias_dims[1] == 1 ? 0 : 1,
                  .beta = beta_,
+                 .bias = nullptr,
+                 .activation = {},
                  .y = out.data<float>()});
       SetOutput(ctx, 0, std::move(out));
       return Status::Ok();

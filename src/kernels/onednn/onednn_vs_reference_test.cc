@@ -274,6 +274,70 @@ std::vector<OpCase> Cases() {
        {In({1, 128, 768}), Weight({768, 3072}), Weight({3072})},
        true,
        "com.mlserving"},
+      // The small GEMM path (<= 64 rows, <= 256K multiply-adds) with its epilogue, its edges, the
+      // narrow constant B it keeps transposed, and the tabular MLP's shapes (gemm_fusion.cc).
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("LeakyRelu")}, {"activation_params", Floats({0.1f})}},
+       {In({5, 40}), Weight({40, 33}), Weight({33})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Clip")}, {"activation_params", Floats({-0.2f, 0.3f})}},
+       {In({2, 3, 17}), Weight({17, 9}), Weight({9})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul", 1, A{{"activation", String("Sigmoid")}}, {In({4, 16}), Weight({16, 10})}, false, "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Relu")}},
+       {In({4, 16}), In({16, 9}), In({9})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Relu")}},
+       {In({64, 32}), Weight({32, 64}), Weight({64})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Relu")}},
+       {In({65, 32}), Weight({32, 64}), Weight({64})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul", 1, {}, {In({64, 256}), Weight({256, 1}), Weight({1})}, false, "com.mlserving"},
+      {"FusedMatMul", 1, {}, {In({3, 20}), Weight({20, 7}), Weight({7})}, false, "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Relu")}},
+       {In({1, 256}), Weight({256, 256}), Weight({256})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Relu")}},
+       {In({64, 32}), Weight({32, 256}), Weight({256})},
+       false,
+       "com.mlserving"},
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Relu")}},
+       {In({64, 256}), Weight({256, 256}), Weight({256})},
+       false,
+       "com.mlserving"},
+      {"MatMul", 13, {}, {In({2, 4, 8}), Weight({8, 3})}},
+      // Row blocks over ParallelFor at 2 threads (256K to 16M multiply-adds): uneven blocks,
+      // run-time B, batch dims folded into the rows.
+      {"FusedMatMul",
+       1,
+       A{{"activation", String("Relu")}},
+       {In({47, 64}), Weight({64, 128}), Weight({128})},
+       false,
+       "com.mlserving"},
+      {"MatMul", 13, {}, {In({40, 128}), In({128, 64})}},
+      {"MatMul", 13, {}, {In({3, 12, 96}), Weight({96, 80})}},
   };
   return cases;
 }
@@ -425,6 +489,39 @@ TEST(OneDnnVsReference, ConcurrentCallsWithDifferentThreadCounts) {
   for (int w = 0; w < 4; ++w) {
     workers.emplace_back([&, w] {
       for (int i = 0; i < 5; ++i) {
+        Result<Tensor> got = RunKernel(*p.fast, p.inputs, 1 + (w + i) % 2);
+        if (!got.ok() || got->num_elements() != expected->num_elements()) {
+          ++mismatches;
+          continue;
+        }
+        for (int64_t e = 0; e < got->num_elements(); ++e) {
+          const float f = got->data<float>()[e], r = expected->data<float>()[e];
+          if (std::fabs(f - r) > 1e-5f + 1e-4f * std::fabs(r)) {
+            ++mismatches;
+            break;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(OneDnnVsReference, ConcurrentRowSplitMatMuls) {
+  // The tabular MLP's middle layer at 2 threads from several callers: row blocks of concurrent
+  // calls share the ParallelFor helpers and each thread's argument memories.
+  OpCase layer{
+      "FusedMatMul",  1, {{"activation", String("Relu")}}, {In({64, 256}), Weight({256, 256}), Weight({256})}, false,
+      "com.mlserving"};
+  Prepared p = Prepare(layer, 77);
+  Result<Tensor> expected = RunKernel(*p.reference, p.inputs, 1);
+  ASSERT_TRUE(expected.ok());
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = 0; i < 50; ++i) {
         Result<Tensor> got = RunKernel(*p.fast, p.inputs, 1 + (w + i) % 2);
         if (!got.ok() || got->num_elements() != expected->num_elements()) {
           ++mismatches;

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 
+#include "kernels/fused_activation.h"
+
 namespace mlserving::kernels::onednn {
 
-/// Operands of y = alpha * A·B + beta * C, all float32 and row-major.
+/// Operands of y = activation(alpha * A·B + beta * C + bias), all float32 and row-major.
 struct SmallGemmArgs {
   int64_t m = 0, n = 0, k = 0;
   const float* a = nullptr;  ///< [m, k]
@@ -20,14 +22,23 @@ struct SmallGemmArgs {
   const float* c = nullptr;
   int64_t c_row_stride = 0, c_col_stride = 0;
   float beta = 1.0f;
+  /// Null, or a bias [n] added to every row.
+  const float* bias = nullptr;
+  /// kNone, kRelu, kLeakyRelu or kClip (SmallGemmEpilogueSupports); applied to each output block
+  /// while it is in registers.
+  FusedActivation activation;
   float* y = nullptr;  ///< [m, n]
 };
+
+/// True for the activations SmallGemm applies itself; the caller applies the others afterwards.
+bool SmallGemmEpilogueSupports(const FusedActivation& activation);
 
 /// True when the direct path should run a product of this size: at most 64 rows and 256K
 /// multiply-adds, on a CPU with AVX2 and FMA.
 bool SmallGemmApplies(int64_t m, int64_t n, int64_t k);
 
-/// Computes `args` (precondition: SmallGemmApplies(m, n, k)).
+/// Computes `args` (preconditions: SmallGemmApplies(m, n, k) and
+/// SmallGemmEpilogueSupports(activation)).
 void SmallGemm(const SmallGemmArgs& args);
 
 }  // namespace mlserving::kernels::onednn
