@@ -7,23 +7,20 @@
 
 #include "optimizer/fusion_util.h"
 #include "optimizer/passes.h"
-#include "optimizer/shape_inference.h"
 
 namespace mlserving::optimizer {
 
 Result<int> FuseConvActivation(ir::Graph& graph, const PassContext& context) {
   if (context.registry.Find(kernels::kMlServingDomain, "FusedConv") == nullptr) return 0;
-  const GraphIndex index(graph);
-  const std::vector<ir::ValueType> types = DeriveTypes(graph);
+  FusionScope scope(graph);
   std::vector<ir::Node>& nodes = graph.nodes();
-  std::vector<bool> removed(nodes.size(), false);
-  int rewrites = 0;
+  std::vector<bool>& removed = scope.removed;
   for (size_t n = 0; n < nodes.size(); ++n) {
     ir::Node& conv = nodes[n];
     if (removed[n] || !IsOnnxOp(conv, "Conv") || conv.outputs.size() != 1 || conv.inputs.size() < 2) continue;
     // The fused kernels compute in float32 and float64 only.
-    if (!IsFusableFloat(StaticDType(graph, types, conv.inputs[1]))) continue;
-    const int a = SingleConsumer(index, removed, conv.outputs[0]);
+    if (!IsFusableFloat(StaticDType(graph, scope.types, conv.inputs[1]))) continue;
+    const int a = SingleConsumer(scope.index, removed, conv.outputs[0]);
     if (a < 0) continue;
     const ir::Node& act = nodes[static_cast<size_t>(a)];
     if (act.inputs.empty() || act.inputs[0] != conv.outputs[0]) continue;
@@ -36,10 +33,9 @@ Result<int> FuseConvActivation(ir::Graph& graph, const PassContext& context) {
     // The fused node produces the activation's output; its readers all come after it.
     conv.outputs[0] = act.outputs[0];
     removed[static_cast<size_t>(a)] = true;
-    ++rewrites;
+    ++scope.rewrites;
   }
-  RemoveNodes(graph, removed);
-  return rewrites;
+  return scope.Finish(graph);
 }
 
 }  // namespace mlserving::optimizer

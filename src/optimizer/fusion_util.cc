@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
+
+#include "optimizer/shape_inference.h"
 
 namespace mlserving::optimizer {
 
@@ -87,6 +90,33 @@ std::optional<kernels::FusedActivation> FusableActivation(const ir::Graph& graph
   }
   if (node.inputs.size() > 1 && activation.kind != Kind::kClip) return std::nullopt;
   return activation;
+}
+
+FusionScope::FusionScope(const ir::Graph& graph, bool with_types)
+    : index(graph),
+      types(with_types ? DeriveTypes(graph) : std::vector<ir::ValueType>()),
+      removed(graph.nodes().size(), false) {}
+
+bool FusionScope::AllAlive(const std::vector<int>& chain) const {
+  for (int c : chain) {
+    if (removed[static_cast<size_t>(c)]) return false;
+  }
+  return true;
+}
+
+int FusionScope::Finish(ir::Graph& graph) {
+  RemoveNodes(graph, removed);
+  return rewrites;
+}
+
+bool ReplaceChain(ir::Graph& graph, FusionScope& scope, const std::vector<int>& chain, int last, ir::Node fused) {
+  if (!scope.AllAlive(chain)) return false;
+  graph.nodes()[static_cast<size_t>(last)] = std::move(fused);
+  for (int c : chain) {
+    if (c != last) scope.removed[static_cast<size_t>(c)] = true;
+  }
+  ++scope.rewrites;
+  return true;
 }
 
 }  // namespace mlserving::optimizer

@@ -42,4 +42,31 @@ bool IsFusableFloat(std::optional<DType> dtype);
 /// output; nullopt otherwise.
 std::optional<kernels::FusedActivation> FusableActivation(const ir::Graph& graph, const ir::Node& node);
 
+/// What a fusion pass matches against, built once at its start: who produces and reads each
+/// value, the trusted types (DeriveTypes(); empty unless `with_types`), and the nodes rewrites
+/// have removed so far (parallel to graph.nodes(); a node a rewrite consumed is never matched
+/// again).
+struct FusionScope {
+  explicit FusionScope(const ir::Graph& graph, bool with_types = true);
+
+  GraphIndex index;
+  std::vector<ir::ValueType> types;
+  std::vector<bool> removed;
+  int rewrites = 0;
+
+  /// True when none of `chain` (node indices) is removed yet.
+  bool AllAlive(const std::vector<int>& chain) const;
+  /// Removes the nodes marked in `removed` from `graph` and returns the number of rewrites: the
+  /// pass's result. Call once, at the end of the pass.
+  int Finish(ir::Graph& graph);
+};
+
+/// Replaces a matched chain of nodes (indices into graph.nodes(), `last` among them) by `fused`:
+/// it takes the place of node `last` — where the chain's result was computed, so after the
+/// producers of everything the chain read — and the other nodes of the chain are marked removed
+/// in `scope`, which counts the rewrite. `fused` must produce what the chain's readers read
+/// (usually `last`'s outputs). Returns false, changing nothing, when a node of the chain was
+/// already removed by an earlier rewrite.
+bool ReplaceChain(ir::Graph& graph, FusionScope& scope, const std::vector<int>& chain, int last, ir::Node fused);
+
 }  // namespace mlserving::optimizer

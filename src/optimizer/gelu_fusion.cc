@@ -149,11 +149,10 @@ struct Matcher {
 
 Result<int> FuseGelu(ir::Graph& graph, const PassContext& context) {
   if (context.registry.Find("", "Gelu") == nullptr) return 0;
-  const GraphIndex index(graph);
+  FusionScope scope(graph, /*with_types=*/false);
   std::vector<ir::Node>& nodes = graph.nodes();
-  std::vector<bool> removed(nodes.size(), false);
-  const Matcher m{graph, index, removed};
-  int rewrites = 0;
+  const std::vector<bool>& removed = scope.removed;
+  const Matcher m{graph, scope.index, removed};
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (removed[n] || nodes[n].inputs.size() != 1 || nodes[n].outputs.size() != 1) continue;
     const bool exact = IsOnnxOp(nodes[n], "Erf");
@@ -163,10 +162,7 @@ Result<int> FuseGelu(ir::Graph& graph, const PassContext& context) {
         exact ? m.ScaledInput(nodes[n].inputs[0], 1.0 / kSqrt2, chain) : m.TanhArgument(nodes[n].inputs[0], chain);
     if (x == ir::kNoValue) continue;
     const int last = m.Tail(nodes[n].outputs[0], x, chain);
-    if (last < 0) continue;
-    bool overlaps = false;
-    for (int c : chain) overlaps |= removed[static_cast<size_t>(c)];
-    if (overlaps) continue;
+    if (last < 0 || !scope.AllAlive(chain)) continue;
 
     ir::Node gelu;
     gelu.name = nodes[static_cast<size_t>(last)].name;
@@ -176,14 +172,9 @@ Result<int> FuseGelu(ir::Graph& graph, const PassContext& context) {
     gelu.outputs = nodes[static_cast<size_t>(last)].outputs;
     if (!exact) gelu.attributes["approximate"] = ir::StringAttr("tanh");
     // The result's node comes after x's producer, so Gelu can take its place.
-    nodes[static_cast<size_t>(last)] = std::move(gelu);
-    for (int c : chain) {
-      if (c != last) removed[static_cast<size_t>(c)] = true;
-    }
-    ++rewrites;
+    ReplaceChain(graph, scope, chain, last, std::move(gelu));
   }
-  RemoveNodes(graph, removed);
-  return rewrites;
+  return scope.Finish(graph);
 }
 
 }  // namespace mlserving::optimizer

@@ -20,7 +20,6 @@
 #include "ir/make_attribute.h"
 #include "optimizer/fusion_util.h"
 #include "optimizer/passes.h"
-#include "optimizer/shape_inference.h"
 
 namespace mlserving::optimizer {
 namespace {
@@ -68,12 +67,12 @@ int OnlyReader(const ir::Graph& graph, const GraphIndex& index, const std::vecto
 
 Result<int> FuseLayerNorm(ir::Graph& graph, const PassContext& context) {
   if (context.registry.Find("", "LayerNormalization") == nullptr) return 0;
-  const GraphIndex index(graph);
   // Trusted types only (graph inputs and constants), never a declared value_info.
-  const std::vector<ir::ValueType> types = DeriveTypes(graph);
+  FusionScope scope(graph);
+  const GraphIndex& index = scope.index;
+  const std::vector<ir::ValueType>& types = scope.types;
+  const std::vector<bool>& removed = scope.removed;
   std::vector<ir::Node>& nodes = graph.nodes();
-  std::vector<bool> removed(nodes.size(), false);
-  int rewrites = 0;
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (removed[n] || nodes[n].inputs.empty()) continue;
     const ir::ValueId x = nodes[n].inputs[0];
@@ -171,14 +170,9 @@ Result<int> FuseLayerNorm(ir::Graph& graph, const PassContext& context) {
     fused.attributes["axis"] = ir::IntAttr(-1);
     fused.attributes["epsilon"] = ir::FloatAttr(static_cast<float>(*epsilon));
     // The fused node sits where the chain ended: x and the constants are available there.
-    nodes[static_cast<size_t>(last)] = std::move(fused);
-    for (int c : chain) {
-      if (c != last) removed[static_cast<size_t>(c)] = true;
-    }
-    ++rewrites;
+    ReplaceChain(graph, scope, chain, last, std::move(fused));
   }
-  RemoveNodes(graph, removed);
-  return rewrites;
+  return scope.Finish(graph);
 }
 
 }  // namespace mlserving::optimizer

@@ -9,7 +9,6 @@
 
 #include "optimizer/fusion_util.h"
 #include "optimizer/passes.h"
-#include "optimizer/shape_inference.h"
 
 namespace mlserving::optimizer {
 namespace {
@@ -38,12 +37,12 @@ int64_t KnownRankOrOne(const std::vector<ir::ValueType>& types, ir::ValueId v) {
 
 Result<int> FuseMatMulAdd(ir::Graph& graph, const PassContext& context) {
   if (context.registry.Find(kernels::kMlServingDomain, "FusedMatMul") == nullptr) return 0;
-  const GraphIndex index(graph);
   // Trusted types only: a bias of rank > 1 is folded only when A's rank provably covers it.
-  const std::vector<ir::ValueType> types = DeriveTypes(graph);
+  FusionScope scope(graph);
+  const GraphIndex& index = scope.index;
+  const std::vector<ir::ValueType>& types = scope.types;
+  std::vector<bool>& removed = scope.removed;
   std::vector<ir::Node>& nodes = graph.nodes();
-  std::vector<bool> removed(nodes.size(), false);
-  int rewrites = 0;
   for (size_t n = 0; n < nodes.size(); ++n) {
     ir::Node& matmul = nodes[n];
     if (removed[n] || !IsOnnxOp(matmul, "MatMul") || matmul.inputs.size() != 2 || matmul.outputs.size() != 1) continue;
@@ -86,10 +85,9 @@ Result<int> FuseMatMulAdd(ir::Graph& graph, const PassContext& context) {
     // The fused node produces the last absorbed node's output; its readers all come later.
     matmul.outputs[0] = result;
     for (int a : absorbed) removed[static_cast<size_t>(a)] = true;
-    ++rewrites;
+    ++scope.rewrites;
   }
-  RemoveNodes(graph, removed);
-  return rewrites;
+  return scope.Finish(graph);
 }
 
 }  // namespace mlserving::optimizer

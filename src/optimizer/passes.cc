@@ -16,7 +16,10 @@ const std::vector<Pass>& Pipeline() {
       {"conv_batchnorm_fusion", 2, FuseConvBatchNorm},
       {"conv_activation_fusion", 2, FuseConvActivation},
       {"matmul_add_fusion", 2, FuseMatMulAdd},
+      {"attention_fusion", 2, FuseAttention},
       {"gemm_fusion", 2, FuseGemm},
+      // Layout last among the rewrites: it sees the fused convolutions.
+      {"blocked_layout", 2, ConvertToBlockedLayout},
       {"dead_node_elimination", 1, EliminateDeadNodes},
   };
   return pipeline;

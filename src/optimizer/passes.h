@@ -33,9 +33,15 @@ Result<int> FuseConvActivation(ir::Graph& graph, const PassContext& context);
 /// MatMul (constant B) -> Add bias [-> activation] into com.mlserving FusedMatMul;
 /// matmul_add_fusion.cc.
 Result<int> FuseMatMulAdd(ir::Graph& graph, const PassContext& context);
+/// MatMul(Q, Kt) [-> scale] [-> Add mask] -> Softmax -> MatMul(., V) into com.mlserving
+/// Attention; attention_fusion.cc.
+Result<int> FuseAttention(ir::Graph& graph, const PassContext& context);
 /// Gemm (constant B, alpha 1, no transA, row-vector C) [-> activation] into com.mlserving
 /// FusedMatMul with B as [K, N]; gemm_fusion.cc.
 Result<int> FuseGemm(ir::Graph& graph, const PassContext& context);
+/// Convolution chains (with their pools, residual Adds, activations) kept in the channel-blocked
+/// layout oneDNN prefers (kernels/blocked_layout.h); blocked_layout.cc.
+Result<int> ConvertToBlockedLayout(ir::Graph& graph, const PassContext& context);
 
 /// The passes in the order Optimize() runs them.
 const std::vector<Pass>& Pipeline();

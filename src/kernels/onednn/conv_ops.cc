@@ -2,12 +2,19 @@
 // ConvTranspose also output_padding and output_shape) on the oneDNN convolution and
 // deconvolution primitives (float32). Weights that are graph constants are reordered into the
 // layout the primitive chose once per layout (in practice once per model), not per request.
-// FusedConv (com.mlserving, from the graph optimizer) is Conv with its activation as a post-op.
+// FusedConv (com.mlserving, from the graph optimizer) is Conv with its activation as a post-op;
+// BlockedConv is FusedConv with a channel-blocked destination (and source, unless the node says
+// src_block = 0), the layout oneDNN's convolutions prefer (kernels/blocked_layout.h), so
+// chains of convolutions run without a reorder around each. PreferredChannelBlock() lives here
+// too: it asks the convolution primitive which block it picks.
 
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "kernels/blocked_layout.h"
+#include "kernels/onednn/blocked_desc.h"
 #include "kernels/onednn/families.h"
 #include "kernels/onednn/onednn_util.h"
 #include "kernels/onednn/post_ops.h"
@@ -81,18 +88,27 @@ Result<WindowGeometry> TransposeGeometry(const WindowAttrs& attrs, const Transpo
   return g;
 }
 
+/// BlockedConv's layouts: the destination is channel-blocked by `block`, the source by
+/// `src_block` (0: plain NCHW).
+struct BlockedLayout {
+  int64_t block = 0;
+  int64_t src_block = 0;
+};
+
 /// Conv, or ConvTranspose when `transpose` is set, or FusedConv (Conv then `activation`, as a
-/// post-op). Fast path: float32, rank 3 to 5, consistent channels and geometry; everything else
-/// (and every error report) is the reference's.
+/// post-op), or BlockedConv when `blocked` is set. Fast path: float32, rank 3 to 5, consistent
+/// channels and geometry; everything else (and every error report) is the reference's.
 class ConvKernel : public FallbackKernel {
  public:
   ConvKernel(std::unique_ptr<Kernel> fallback, WindowAttrs attrs, int64_t group, const Tensor* constant_weights,
-             std::optional<TransposeAttrs> transpose, FusedActivation activation = {})
+             std::optional<TransposeAttrs> transpose, FusedActivation activation = {},
+             std::optional<BlockedLayout> blocked = std::nullopt)
       : FallbackKernel(std::move(fallback)),
         attrs_(std::move(attrs)),
         group_(group),
         transpose_(std::move(transpose)),
-        activation_(activation) {
+        activation_(activation),
+        blocked_(blocked) {
     if (constant_weights != nullptr) constant_weights_ = *constant_weights;
   }
 
@@ -101,23 +117,38 @@ class ConvKernel : public FallbackKernel {
     const Tensor* w = ctx.input(1);
     const Tensor* b = ctx.input(2);
     if (!AllFloat32NonEmpty({x, w}) || (b != nullptr && !AllFloat32NonEmpty({b}))) return Fallback(ctx);
-    if (x->rank() < 3 || x->rank() > 5 || w->rank() != x->rank()) return Fallback(ctx);
+    // The logical [N, C, spatial...] shape of X (its stored shape unless X is blocked).
+    Shape x_shape = x->shape();
+    if (blocked_ && blocked_->src_block > 0) {
+      if (x->rank() < 4 || x->shape().back() != blocked_->src_block || w->rank() != x->rank() - 1) {
+        return Fallback(ctx);
+      }
+      x_shape.pop_back();
+      x_shape[1] = w->dim(1) * group_;
+      if (ChannelBlocks(x_shape[1], blocked_->src_block) != x->dim(1) || !BlockedDesc(x_shape, blocked_->src_block)) {
+        return Fallback(ctx);
+      }
+    }
+    const int64_t rank = static_cast<int64_t>(x_shape.size());
+    if (rank < 3 || rank > 5 || w->rank() != rank) return Fallback(ctx);
     int64_t out_channels = w->dim(0);
     if (transpose_) {
       out_channels = w->dim(1) * group_;
-      if (x->dim(1) != w->dim(0) || x->dim(1) % group_ != 0) return Fallback(ctx);
-    } else if (x->dim(1) != w->dim(1) * group_ || out_channels % group_ != 0) {
+      if (x_shape[1] != w->dim(0) || x_shape[1] % group_ != 0) return Fallback(ctx);
+    } else if (x_shape[1] != w->dim(1) * group_ || out_channels % group_ != 0) {
       return Fallback(ctx);
     }
     if (b != nullptr && (b->rank() != 1 || b->dim(0) != out_channels)) return Fallback(ctx);
     const std::vector<int64_t> kernel(w->shape().begin() + 2, w->shape().end());
-    const std::vector<int64_t> spatial(x->shape().begin() + 2, x->shape().end());
+    const std::vector<int64_t> spatial(x_shape.begin() + 2, x_shape.end());
     Result<WindowGeometry> geometry =
         transpose_ ? TransposeGeometry(attrs_, *transpose_, spatial, kernel) : ResolveWindow(attrs_, kernel, spatial);
     if (!geometry.ok()) return Fallback(ctx);  // the reference reports the error
     const WindowGeometry& g = *geometry;
-    Shape out_shape = {x->dim(0), out_channels};
+    Shape out_shape = {x_shape[0], out_channels};
     out_shape.insert(out_shape.end(), g.out.begin(), g.out.end());
+    if (blocked_ && (!BlockedDesc(out_shape, blocked_->block))) return Fallback(ctx);
+    const Shape stored_out_shape = blocked_ ? BlockedShape(out_shape, blocked_->block) : out_shape;
     // Weights are packed only when they are the graph constant the kernel was created with.
     const bool packed = constant_weights_.defined() && w->raw_data() == constant_weights_.raw_data();
 
@@ -132,12 +163,12 @@ class ConvKernel : public FallbackKernel {
     return CatchDnnl("Conv", [&]() -> Status {
       ScopedOmpThreads omp_threads(threads);
       ASSIGN_OR_RETURN(std::shared_ptr<const ConvPrimitive> p, cache_.GetOrCreate(key, [&] {
-        return Prepare(*x, *w, out_channels, b != nullptr, packed, g, out_shape);
+        return Prepare(x_shape, *w, out_channels, b != nullptr, packed, g, out_shape);
       }));
       if (p->pd == nullptr) return Fallback(ctx);
       const dnnl::memory src = ReorderTo(WrapTensor(p->user_src, *x), p->pd->src_desc(0));
       const dnnl::memory weights = packed ? p->packed_weights : WrapTensor(p->user_weights, *w);
-      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, out_shape));
+      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, stored_out_shape));
       const dnnl::memory user_dst = WrapTensor(p->user_dst, out);
       const bool direct_dst = p->pd->dst_desc(0) == p->user_dst;
       const dnnl::memory dst = direct_dst ? user_dst : dnnl::memory(p->pd->dst_desc(0), CpuEngine());
@@ -153,15 +184,16 @@ class ConvKernel : public FallbackKernel {
 
  private:
   /// Creates the primitive for one key (called under the cache lock, which also guards packed_).
-  /// Plain layouts at the boundary; oneDNN picks the internal layouts of source, destination and
-  /// (constant) weights.
-  Result<std::shared_ptr<const ConvPrimitive>> Prepare(const Tensor& x, const Tensor& w, int64_t out_channels,
+  /// Plain layouts at the boundary (blocked ones for BlockedConv, which the primitive must then
+  /// use as they are); oneDNN picks the internal layouts of the others and of (constant) weights.
+  Result<std::shared_ptr<const ConvPrimitive>> Prepare(const Shape& x_shape, const Tensor& w, int64_t out_channels,
                                                        bool has_bias, bool packed, const WindowGeometry& g,
                                                        const Shape& out_shape) const {
     auto entry = std::make_shared<ConvPrimitive>();
-    entry->user_src = PlainDesc(x.shape());
+    const bool blocked_src = blocked_ && blocked_->src_block > 0;
+    entry->user_src = blocked_src ? *BlockedDesc(x_shape, blocked_->src_block) : PlainDesc(x_shape);
     entry->user_weights = UserWeights(w);
-    entry->user_dst = PlainDesc(out_shape);
+    entry->user_dst = blocked_ ? *BlockedDesc(out_shape, blocked_->block) : PlainDesc(out_shape);
     entry->bias = PlainDesc({out_channels});
     dnnl::memory::dims dilations = g.dilations;
     for (int64_t& d : dilations) d -= 1;  // oneDNN counts the gaps
@@ -172,8 +204,8 @@ class ConvKernel : public FallbackKernel {
     }
     const auto any = dnnl::memory::format_tag::any;
     const auto f32 = dnnl::memory::data_type::f32;
-    const dnnl::memory::desc src(x.shape(), f32, any);
-    const dnnl::memory::desc dst(out_shape, f32, any);
+    const dnnl::memory::desc src = blocked_src ? entry->user_src : dnnl::memory::desc(x_shape, f32, any);
+    const dnnl::memory::desc dst = blocked_ ? entry->user_dst : dnnl::memory::desc(out_shape, f32, any);
     const dnnl::memory::desc weights =
         packed ? dnnl::memory::desc(entry->user_weights.dims(), f32, any) : entry->user_weights;
     const dnnl::memory::desc* bias = has_bias ? &entry->bias : nullptr;
@@ -249,8 +281,9 @@ class ConvKernel : public FallbackKernel {
   WindowAttrs attrs_;
   int64_t group_;
   std::optional<TransposeAttrs> transpose_;
-  FusedActivation activation_;  ///< applied by the convolution primitive (kNone for Conv)
-  Tensor constant_weights_;     ///< W when it is a graph constant
+  FusedActivation activation_;            ///< applied by the convolution primitive (kNone for Conv)
+  std::optional<BlockedLayout> blocked_;  ///< set for BlockedConv
+  Tensor constant_weights_;               ///< W when it is a graph constant
   /// Constant weights reordered per layout, shared by the cache entries that use that layout.
   mutable std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
   PrimitiveCache<ConvPrimitive> cache_;
@@ -290,6 +323,52 @@ void RegisterConvKernels(KernelRegistry& registry) {
                                                                       std::nullopt, activation));
         });
   }
+  if (const KernelFactoryWithConstants* blocked = registry.FindWithConstants(kMlServingDomain, "BlockedConv")) {
+    registry.RegisterWithConstants(
+        kMlServingDomain, "BlockedConv",
+        [reference = *blocked](const ir::Node& node,
+                               const KernelCreateContext& create) -> Result<std::unique_ptr<Kernel>> {
+          ASSIGN_OR_RETURN(std::unique_ptr<Kernel> fallback, reference(node, create));  // validates `block`
+          ASSIGN_OR_RETURN(WindowAttrs attrs, ReadWindowAttrs(node, false));
+          ASSIGN_OR_RETURN(FusedActivation activation, ReadFusedActivation(node));
+          const BlockedLayout layout{node.GetInt(kBlockAttr, 0), node.GetInt("src_block", 0)};
+          return std::unique_ptr<Kernel>(std::make_unique<ConvKernel>(std::move(fallback), std::move(attrs),
+                                                                      node.GetInt("group", 1), create.constant_input(1),
+                                                                      std::nullopt, activation, layout));
+        });
+  }
 }
 
 }  // namespace mlserving::kernels::onednn
+
+namespace mlserving::kernels {
+
+int64_t PreferredChannelBlock() {
+  static const int64_t block = []() -> int64_t {
+    if (const char* forced = std::getenv("MLSERVING_CHANNEL_BLOCK")) {
+      const std::string value = forced;
+      if (value == "0" || value == "8" || value == "16") return std::stoi(value);
+      if (value == "channels_last") return kChannelsLast;
+    }
+    // A typical ResNet convolution: 64 -> 64 channels, 3x3, 28x28, every layout left to oneDNN.
+    const dnnl::memory::dims src_dims = {1, 64, 28, 28}, weight_dims = {64, 64, 3, 3}, dst_dims = {1, 64, 28, 28};
+    const auto f32 = dnnl::memory::data_type::f32;
+    const auto any = dnnl::memory::format_tag::any;
+    try {
+      const dnnl::convolution_forward::desc desc(
+          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+          dnnl::memory::desc(src_dims, f32, any), dnnl::memory::desc(weight_dims, f32, any),
+          dnnl::memory::desc(dst_dims, f32, any), {1, 1}, {0, 0}, {1, 1}, {1, 1});
+      const dnnl::convolution_forward::primitive_desc pd(desc, onednn::CpuEngine());
+      for (int64_t candidate : {int64_t{16}, int64_t{8}}) {
+        if (pd.dst_desc() == *onednn::BlockedDesc(dst_dims, candidate)) return candidate;
+      }
+      if (pd.dst_desc() == *onednn::BlockedDesc(dst_dims, dst_dims[1])) return kChannelsLast;
+    } catch (const dnnl::error&) {
+    }
+    return 0;
+  }();
+  return block;
+}
+
+}  // namespace mlserving::kernels

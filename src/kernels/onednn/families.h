@@ -12,5 +12,7 @@ void RegisterConvKernels(KernelRegistry& registry);     // conv_ops.cc (Conv)
 void RegisterPoolKernels(KernelRegistry& registry);     // pool_ops.cc (Max/Average/Global*Pool)
 void RegisterNormKernels(KernelRegistry& registry);     // norm_ops.cc (Softmax, LogSoftmax, LayerNorm)
 void RegisterEltwiseKernels(KernelRegistry& registry);  // eltwise_ops.cc (Relu, Sigmoid, Tanh, Gelu, …)
+void RegisterAttentionKernels(KernelRegistry& registry);  // attention_ops.cc (com.mlserving Attention)
+void RegisterBlockedLayoutKernels(KernelRegistry& registry);  // blocked_layout_ops.cc (ToBlocked, FromBlocked)
 
 }  // namespace mlserving::kernels::onednn

@@ -1,10 +1,14 @@
 // MaxPool, AveragePool, GlobalMaxPool and GlobalAveragePool (1-D to 3-D) on the oneDNN pooling
-// primitive (float32).
+// primitive (float32), and their com.mlserving Blocked* forms over the channel-blocked layout
+// (kernels/blocked_layout.h), which pool every stored channel (padding ones pool to zero).
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "kernels/blocked_layout.h"
+#include "kernels/fused_activation.h"
+#include "kernels/onednn/blocked_desc.h"
 #include "kernels/onednn/families.h"
 #include "kernels/onednn/onednn_util.h"
 #include "kernels/reference/kernel_util.h"
@@ -31,17 +35,28 @@ struct PoolPrimitive {
 /// does not count those positions, oneDNN would).
 class PoolKernel : public FallbackKernel {
  public:
-  PoolKernel(std::unique_ptr<Kernel> fallback, bool max, bool global, WindowAttrs attrs, bool count_include_pad)
+  /// `block` > 0: the Blocked* op, X and Y channel-blocked by `block`.
+  PoolKernel(std::unique_ptr<Kernel> fallback, bool max, bool global, WindowAttrs attrs, bool count_include_pad,
+             int64_t block = 0)
       : FallbackKernel(std::move(fallback)),
         max_(max),
         global_(global),
         attrs_(std::move(attrs)),
-        count_include_pad_(count_include_pad) {}
+        count_include_pad_(count_include_pad),
+        block_(block) {}
 
   Status Compute(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
-    if (!AllFloat32NonEmpty({x}) || x->rank() < 3 || x->rank() > 5) return Fallback(ctx);
-    const std::vector<int64_t> spatial(x->shape().begin() + 2, x->shape().end());
+    if (!AllFloat32NonEmpty({x})) return Fallback(ctx);
+    // The logical [N, C, spatial...] shape of X; blocked, C counts the padding channels too.
+    Shape x_shape = x->shape();
+    if (block_ > 0) {
+      if (x->rank() < 4 || x->shape().back() != block_) return Fallback(ctx);
+      x_shape.pop_back();
+      x_shape[1] *= block_;
+    }
+    if (x_shape.size() < 3 || x_shape.size() > 5) return Fallback(ctx);
+    const std::vector<int64_t> spatial(x_shape.begin() + 2, x_shape.end());
     WindowGeometry g;
     if (global_) {
       g.in = g.kernel = spatial;
@@ -58,8 +73,10 @@ class PoolKernel : public FallbackKernel {
       pad_end[d] = std::max(g.pad_end[d], reach - g.in[d] - g.pad_begin[d]);
       if (!max_ && count_include_pad_ && pad_end[d] != g.pad_end[d]) return Fallback(ctx);
     }
-    Shape out_shape = {x->dim(0), x->dim(1)};
+    Shape out_shape = {x_shape[0], x_shape[1]};
     out_shape.insert(out_shape.end(), g.out.begin(), g.out.end());
+    if (block_ > 0 && !BlockedDesc(x_shape, block_)) return Fallback(ctx);
+    const Shape stored_out_shape = block_ > 0 ? BlockedShape(out_shape, block_) : out_shape;
 
     const int threads = ThreadsFor(
         ctx, static_cast<double>(reference::Product(out_shape)) * static_cast<double>(reference::Product(g.kernel)));
@@ -69,8 +86,8 @@ class PoolKernel : public FallbackKernel {
       ScopedOmpThreads omp_threads(threads);
       ASSIGN_OR_RETURN(std::shared_ptr<const PoolPrimitive> p, cache_.GetOrCreate(key, [&] {
         auto entry = std::make_shared<PoolPrimitive>();
-        entry->src = PlainDesc(x->shape());
-        entry->dst = PlainDesc(out_shape);
+        entry->src = block_ > 0 ? *BlockedDesc(x_shape, block_) : PlainDesc(x_shape);
+        entry->dst = block_ > 0 ? *BlockedDesc(out_shape, block_) : PlainDesc(out_shape);
         dnnl::memory::dims dilations = g.dilations;
         for (int64_t& d : dilations) d -= 1;  // oneDNN counts the gaps
         const dnnl::algorithm algorithm = max_                 ? dnnl::algorithm::pooling_max
@@ -87,7 +104,7 @@ class PoolKernel : public FallbackKernel {
         return Result<std::shared_ptr<const PoolPrimitive>>(std::shared_ptr<const PoolPrimitive>(std::move(entry)));
       }));
       if (p->pd == nullptr) return Fallback(ctx);
-      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, out_shape));
+      ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, stored_out_shape));
       Execute(p->primitive, *p->pd, {{DNNL_ARG_SRC, WrapTensor(p->src, *x)}, {DNNL_ARG_DST, WrapTensor(p->dst, out)}});
       SetOutput(ctx, 0, std::move(out));
       return Status::Ok();
@@ -98,12 +115,30 @@ class PoolKernel : public FallbackKernel {
   bool max_, global_;
   WindowAttrs attrs_;
   bool count_include_pad_;
+  int64_t block_;
   PrimitiveCache<PoolPrimitive> cache_;
 };
 
+/// Registers the oneDNN kernel of `op` (ONNX domain) and of com.mlserving Blocked`op`.
 void RegisterPool(KernelRegistry& registry, const char* op, bool max, bool global) {
   KernelFactoryWithConstants reference = PreviousFactory(registry, op);
   if (!reference) return;
+  const std::string blocked_op = std::string("Blocked") + op;
+  if (const KernelFactoryWithConstants* blocked_reference = registry.FindWithConstants(kMlServingDomain, blocked_op)) {
+    registry.RegisterWithConstants(
+        kMlServingDomain, blocked_op,
+        [reference = *blocked_reference, max, global](
+            const ir::Node& node, const KernelCreateContext& create) -> Result<std::unique_ptr<Kernel>> {
+          ASSIGN_OR_RETURN(std::unique_ptr<Kernel> fallback, reference(node, create));  // validates `block`
+          WindowAttrs attrs;
+          if (!global) {
+            ASSIGN_OR_RETURN(attrs, ReadWindowAttrs(node, true));
+          }
+          return std::unique_ptr<Kernel>(
+              std::make_unique<PoolKernel>(std::move(fallback), max, global, std::move(attrs),
+                                           node.GetInt("count_include_pad", 0) != 0, node.GetInt(kBlockAttr, 0)));
+        });
+  }
   registry.RegisterWithConstants(
       kOnnxDomain, op,
       [reference, max, global](const ir::Node& node,

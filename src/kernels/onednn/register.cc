@@ -8,6 +8,8 @@ void RegisterOneDnnKernels(KernelRegistry& registry) {
   onednn::RegisterPoolKernels(registry);
   onednn::RegisterNormKernels(registry);
   onednn::RegisterEltwiseKernels(registry);
+  onednn::RegisterAttentionKernels(registry);
+  onednn::RegisterBlockedLayoutKernels(registry);
 }
 
 }  // namespace mlserving::kernels

@@ -31,5 +31,10 @@ void RegisterActivationKernels(KernelRegistry& registry);  // activation_ops.cc 
 /// The com.mlserving ops the graph optimizer fuses (FusedConv, FusedMatMul); wraps the Conv and
 /// MatMul registered before it, so call it after RegisterConvKernels and RegisterLinalgKernels.
 void RegisterFusedKernels(KernelRegistry& registry);  // fused_ops.cc
+/// com.mlserving Attention (attention.h), fused by the graph optimizer.
+void RegisterAttentionKernels(KernelRegistry& registry);  // attention_ops.cc
+/// The com.mlserving ops over the channel-blocked layout (kernels/blocked_layout.h); wraps FusedConv
+/// and the pools registered before it, so call it after RegisterFusedKernels.
+void RegisterBlockedKernels(KernelRegistry& registry);  // blocked_ops.cc
 
 }  // namespace mlserving::kernels::reference

@@ -25,6 +25,8 @@ void RegisterReferenceKernels(KernelRegistry& registry) {
   reference::RegisterImageKernels(registry);
   reference::RegisterActivationKernels(registry);
   reference::RegisterFusedKernels(registry);
+  reference::RegisterBlockedKernels(registry);
+  reference::RegisterAttentionKernels(registry);
 }
 
 }  // namespace mlserving::kernels
