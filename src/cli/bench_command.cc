@@ -159,7 +159,7 @@ int RunBench(const BenchOptions& options) {
   double sum = 0;
   for (double t : times) sum += t;
   std::printf(
-      "{\"model\":\"%s\",\"median_ms\":%.4f,\"p90_ms\":%.4f,\"p99_ms\":%.4f,\"mean_ms\":%.4f,\"min_ms\":%.4f,"
+      "{\"model\":\"%s\",\"median_ms\":%.6f,\"p90_ms\":%.6f,\"p99_ms\":%.6f,\"mean_ms\":%.6f,\"min_ms\":%.6f,"
       "\"iterations\":%d,\"warmup\":%d,\"threads\":%d,\"load_ms\":%.2f,\"peak_rss_mb\":%.1f}\n",
       options.model.c_str(), Percentile(times, 0.5), Percentile(times, 0.9), Percentile(times, 0.99),
       times.empty() ? 0 : sum / static_cast<double>(times.size()), times.empty() ? 0 : times.front(),

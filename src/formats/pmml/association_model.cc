@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 
 #include "formats/pmml/compiler.h"
+#include "formats/pmml/expression.h"
 #include "formats/pmml/xml.h"
 
 namespace mlserving::formats::pmml {
@@ -78,10 +80,28 @@ Status AssociationModel::Score(EvalContext& ctx, Prediction& out) const {
     auto it = spec_.item_index.find(v.AsString());
     if (it != spec_.item_index.end()) basket[static_cast<size_t>(it->second)] = 1;
   };
-  if (const std::vector<Value>* items = ctx.Collection(spec_.item_source)) {
-    for (const Value& v : *items) add(v);
-  } else {
-    add(ctx.Get(spec_.item_slot));
+  if (spec_.item_slot != kNoSlot) {
+    if (const std::vector<Value>* items = ctx.Collection(spec_.item_source)) {
+      for (const Value& v : *items) add(v);
+    } else {
+      add(ctx.Get(spec_.item_slot));
+    }
+  }
+  for (const FieldItem& item : spec_.field_items) {
+    const Value& v = ctx.Get(item.slot);
+    if (v.missing()) continue;
+    bool in = false;
+    if (item.flag) {
+      std::optional<bool> b = v.AsBool();
+      if (!b) {
+        return InvalidArgument("the AssociationModel item field '" + item.field +
+                               "' must be true or false (1/0), got '" + v.AsString() + "'");
+      }
+      in = *b;
+    } else {
+      in = v.AsString() == item.category || v.Equals(Value::String(item.category));
+    }
+    if (in) basket[static_cast<size_t>(item.item)] = 1;
   }
   std::array<bool, 3> done{};
   for (const OutputFieldDef& f : info_.outputs) {
@@ -105,16 +125,24 @@ Status AssociationModel::Score(EvalContext& ctx, Prediction& out) const {
       double by = Basis(spec_.rules[static_cast<size_t>(y)], f.rank_basis);
       return f.rank_ascending ? bx < by : bx > by;
     });
-    Value v;
-    if (static_cast<size_t>(f.rank) <= ranked.size()) {
-      const Rule& rule = spec_.rules[static_cast<size_t>(ranked[static_cast<size_t>(f.rank - 1)])];
+    auto feature_of = [&](int rank) {
+      if (static_cast<size_t>(rank) > ranked.size()) return Value::Missing();
+      const Rule& rule = spec_.rules[static_cast<size_t>(ranked[static_cast<size_t>(rank - 1)])];
       switch (f.feature) {
-        case ResultFeature::kEntityId: v = Value::String(rule.id); break;
-        case ResultFeature::kAffinity: v = NumberOrMissing(rule.affinity); break;
-        default: v = RuleFeature(rule, f.rule_feature); break;
+        case ResultFeature::kEntityId: return Value::String(rule.id);
+        case ResultFeature::kAffinity: return NumberOrMissing(rule.affinity);
+        default: return RuleFeature(rule, f.rule_feature);
       }
+    };
+    if (f.element_slots.empty()) {
+      out.output_values.emplace_back(f.name, feature_of(f.rank));
+      continue;
     }
-    out.output_values.emplace_back(f.name, std::move(v));
+    // isMultiValued: ranks 1..rank, as `name[k]`; the field itself holds rank 1.
+    out.output_values.emplace_back(f.name, feature_of(1));
+    for (size_t k = 1; k <= f.element_slots.size(); ++k) {
+      out.output_values.emplace_back(f.name + "[" + std::to_string(k) + "]", feature_of(static_cast<int>(k)));
+    }
   }
   return Status::Ok();
 }
@@ -124,27 +152,82 @@ Result<std::unique_ptr<Model>> CompileAssociationModel(ModelCompileContext& ctx)
     return InvalidArgument("an AssociationModel needs functionName=\"associationRules\"");
   }
   AssociationModel::Spec spec;
+  std::vector<Slot> active;
+  bool transactional = false;  // a group field: one item per row, rows grouped into transactions
   for (size_t i = 0; i < ctx.info.schema.fields.size(); ++i) {
-    if (ctx.info.schema.fields[i]->usage != UsageType::kActive) continue;
-    if (spec.item_slot != kNoSlot) {
-      return Unimplemented("an AssociationModel with several active fields (item-per-field input)");
-    }
-    spec.item_slot = ctx.info.schema.slots[i];
-    const SlotDef& def = ctx.compiler.table().slots[static_cast<size_t>(spec.item_slot)];
-    spec.item_source = def.kind == SlotKind::kMiningField ? def.source : spec.item_slot;
+    UsageType usage = ctx.info.schema.fields[i]->usage;
+    transactional |= usage == UsageType::kGroup;
+    if (usage == UsageType::kActive) active.push_back(ctx.info.schema.slots[i]);
   }
-  if (spec.item_slot == kNoSlot) return InvalidArgument("the AssociationModel has no active (item) field");
+  if (active.empty()) return InvalidArgument("the AssociationModel has no active (item) field");
+  if (transactional && active.size() > 1) {
+    return InvalidArgument("a transactional AssociationModel (with a group field) takes one active (item) field, not " +
+                           std::to_string(active.size()));
+  }
+  const FieldTable& table = ctx.compiler.table();
+  if (active.size() == 1) {
+    spec.item_slot = active.front();
+    // The slot the transaction's values are set on: through the mining field and plain field
+    // references (a derived multiset reads the per-request collection of its Aggregate).
+    Slot source = spec.item_slot;
+    for (int hops = 0; hops < 64; ++hops) {
+      const SlotDef& def = table.slots[static_cast<size_t>(source)];
+      Slot next = def.kind == SlotKind::kMiningField                 ? def.source
+                  : def.kind == SlotKind::kDerived && def.expression ? def.expression->field_slot()
+                                                                     : kNoSlot;
+      if (next == kNoSlot) break;
+      source = next;
+    }
+    spec.item_source = source;
+  }
 
   std::unordered_map<std::string, int> item_index;
+  bool value_items = false;  // items matched against the single active field's values
   for (pugi::xml_node item : Children(ctx.node, "Item")) {
     ASSIGN_OR_RETURN(std::string id, RequiredAttr(item, "id"));
     ASSIGN_OR_RETURN(std::string value, RequiredAttr(item, "value"));
-    if (!item_index.emplace(id, static_cast<int>(spec.items.size())).second) {
+    const int index = static_cast<int>(spec.items.size());
+    if (!item_index.emplace(id, index).second) {
       return InvalidArgument("the Item id '" + id + "' is used twice");
     }
-    spec.item_index.emplace(value, static_cast<int>(spec.items.size()));
-    spec.items.push_back(std::move(value));
+    spec.items.push_back(value);
+    std::string field(Attr(item, "field"));
+    std::string category(Attr(item, "category"));
+    const bool has_category = HasAttr(item, "category");
+    if (transactional ||
+        (field.empty() && active.size() == 1 && !ctx.scope.Resolve(value).ok() &&
+         (value.find('=') == std::string::npos || !ctx.scope.Resolve(value.substr(0, value.find('='))).ok()))) {
+      // A value of the one item field (its category when the Item names a field).
+      spec.item_index.emplace(!field.empty() && has_category ? category : value, index);
+      value_items = true;
+      continue;
+    }
+    AssociationModel::FieldItem fi;
+    fi.item = index;
+    if (!field.empty()) {
+      if (!has_category) {
+        return InvalidArgument("<Item id='" + id + "' field='" + field +
+                               "'> needs a category (the field value that makes the item)");
+      }
+      fi.field = field;
+      fi.category = category;
+    } else if (ctx.scope.Resolve(value).ok()) {
+      fi.field = value;
+      fi.flag = true;
+    } else if (size_t eq = value.find('='); eq != std::string::npos && ctx.scope.Resolve(value.substr(0, eq)).ok()) {
+      fi.field = value.substr(0, eq);
+      fi.category = value.substr(eq + 1);
+    } else {
+      return InvalidArgument("<Item id='" + id + "' value='" + value +
+                             "'>: with several active fields an item names a field (a true/false flag), "
+                             "'field=value', or has field and category attributes");
+    }
+    Result<Slot> slot = ctx.scope.Resolve(fi.field);
+    if (!slot.ok()) return slot.status().WithContext("<Item id='" + id + "'>");
+    fi.slot = *slot;
+    spec.field_items.push_back(std::move(fi));
   }
+  if (!value_items && !transactional) spec.item_slot = kNoSlot;
   std::unordered_map<std::string, std::vector<int>> itemsets;
   for (pugi::xml_node set : Children(ctx.node, "Itemset")) {
     ASSIGN_OR_RETURN(std::string id, RequiredAttr(set, "id"));

@@ -122,6 +122,110 @@ TEST(PmmlAssociationTest, ServedModelGroupsRowsIntoTransactions) {
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(PmmlAssociationTest, ItemPerFieldInput) {
+  // One row per transaction (no group field); items are field=value pairs, a field/category
+  // Item and a true/false flag field:
+  //   1 color=red, 2 size=L, 3 organic (flag), 4 field color category blue.
+  // Rules (id: antecedent -> consequent, confidence): 1: {1}->{2} .8, 2: {1}->{3} .7,
+  // 3: {4}->{2} .6, 4: {1,3}->{2} .9. jpmml-evaluator 1.7.7 (tools/.venv-pmml) gives the same
+  // answers on this document: 4 / 1 / {color=red,organic}->{size=L}, then - / - / {blue}->{size=L}.
+  std::string text =
+      Doc("<DataField name=\"color\" optype=\"categorical\" dataType=\"string\"/>"
+          "<DataField name=\"size\" optype=\"categorical\" dataType=\"string\"/>"
+          "<DataField name=\"organic\" optype=\"categorical\" dataType=\"string\"/>",
+          "<AssociationModel functionName=\"associationRules\" numberOfTransactions=\"10\" minimumSupport=\"0.1\" "
+          "minimumConfidence=\"0.5\" numberOfItems=\"4\" numberOfItemsets=\"5\" numberOfRules=\"4\">"
+          "<MiningSchema><MiningField name=\"color\"/><MiningField name=\"size\"/><MiningField name=\"organic\"/>"
+          "</MiningSchema><Output>"
+          "<OutputField name=\"best\" feature=\"ruleValue\" ruleFeature=\"ruleId\"/>"
+          "<OutputField name=\"second\" feature=\"ruleValue\" ruleFeature=\"ruleId\" rank=\"2\"/>"
+          "<OutputField name=\"any\" feature=\"ruleValue\" ruleFeature=\"rule\" algorithm=\"recommendation\"/>"
+          "</Output>"
+          "<Item id=\"1\" value=\"color=red\"/><Item id=\"2\" value=\"size=L\"/><Item id=\"3\" value=\"organic\"/>"
+          "<Item id=\"4\" value=\"blue\" field=\"color\" category=\"blue\"/>"
+          "<Itemset id=\"A\"><ItemRef itemRef=\"1\"/></Itemset><Itemset id=\"B\"><ItemRef itemRef=\"2\"/></Itemset>"
+          "<Itemset id=\"C\"><ItemRef itemRef=\"3\"/></Itemset><Itemset id=\"D\"><ItemRef itemRef=\"4\"/></Itemset>"
+          "<Itemset id=\"AC\"><ItemRef itemRef=\"1\"/><ItemRef itemRef=\"3\"/></Itemset>"
+          "<AssociationRule id=\"1\" support=\"0.3\" confidence=\"0.8\" antecedent=\"A\" consequent=\"B\"/>"
+          "<AssociationRule id=\"2\" support=\"0.3\" confidence=\"0.7\" antecedent=\"A\" consequent=\"C\"/>"
+          "<AssociationRule id=\"3\" support=\"0.3\" confidence=\"0.6\" antecedent=\"D\" consequent=\"B\"/>"
+          "<AssociationRule id=\"4\" support=\"0.2\" confidence=\"0.9\" antecedent=\"AC\" consequent=\"B\"/>"
+          "</AssociationModel>");
+  auto doc = testing::MustLoad(text);
+  ASSERT_NE(doc, nullptr);
+  EXPECT_EQ(doc->group(), nullptr);
+  ASSERT_EQ(doc->inputs().size(), 3u);
+  // red, S, organic: items {1, 3}. Exclusive recommendation keeps rules whose antecedent is in
+  // and consequent is not: rule 1 (.8) and rule 4 (.9); rule 2's consequent {3} is in.
+  testing::Scored red = testing::ScoreOne(*doc, {{"color", S("red")}, {"size", S("S")}, {"organic", S("true")}});
+  ASSERT_TRUE(red.status.ok()) << red.status.message();
+  EXPECT_EQ(red.Get("best").AsString(), "4");
+  EXPECT_EQ(red.Get("second").AsString(), "1");
+  // blue, L, not organic: items {4, 2}: rule 3's consequent is already in (no exclusive
+  // recommendation); plain recommendation reports it.
+  testing::Scored blue = testing::ScoreOne(*doc, {{"color", S("blue")}, {"size", S("L")}, {"organic", S("0")}});
+  ASSERT_TRUE(blue.status.ok()) << blue.status.message();
+  EXPECT_TRUE(blue.Get("best").missing());
+  EXPECT_EQ(blue.Get("any").AsString(), "{blue}->{size=L}");
+  // A flag field must be true or false.
+  testing::Scored bad = testing::ScoreOne(*doc, {{"color", S("red")}, {"organic", S("maybe")}});
+  ASSERT_FALSE(bad.status.ok());
+  EXPECT_NE(bad.status.message().find("organic"), std::string::npos) << bad.status.message();
+
+  // An Item value that names no field, with several active fields: a load error naming it.
+  std::string unknown = text;
+  unknown.replace(unknown.find("value=\"size=L\""), 14, "value=\"sizeL\"");
+  auto r = PmmlDocument::Load(unknown);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("<Item id='2' value='sizeL'>"), std::string::npos) << r.status().message();
+}
+
+TEST(PmmlAssociationTest, MultisetAggregateFormsTransactionsWithoutAGroupField) {
+  // The item field is a derived multiset of the request's rows grouped by basket: every row is
+  // scored with its basket's items (t1 = {beer, chips}, t2 = {beer}).
+  std::string text = Rules("<OutputField name=\"rec\" feature=\"ruleValue\" ruleFeature=\"consequent\"/>");
+  text.replace(text.find("<MiningField name=\"basket\" usageType=\"group\"/><MiningField name=\"item\"/>"),
+               std::string("<MiningField name=\"basket\" usageType=\"group\"/><MiningField name=\"item\"/>").size(),
+               "<MiningField name=\"items\"/>");
+  text.replace(text.find("<AssociationModel"), 0,
+               "<TransformationDictionary><DerivedField name=\"items\" optype=\"categorical\" dataType=\"string\">"
+               "<Aggregate field=\"item\" function=\"multiset\" groupField=\"basket\"/></DerivedField>"
+               "</TransformationDictionary>");
+  auto evaluator = LoadPmmlBytes(text, "r.pmml");
+  ASSERT_TRUE(evaluator.ok()) << evaluator.status().message();
+  TensorMap inputs;
+  inputs.emplace("basket", Tensor::FromVector<std::string>({3}, {"t1", "t2", "t1"}));
+  inputs.emplace("item", Tensor::FromVector<std::string>({3}, {"beer", "beer", "chips"}));
+  auto out = (*evaluator)->Evaluate(inputs, EvaluationContext{});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  const Tensor& recs = out->at("rec");
+  ASSERT_EQ(recs.num_elements(), 3);
+  // t1: rule 1 (beer -> chips) is excluded (chips bought), rule 3 ({beer, chips} -> wine, .95)
+  // beats rule 2 (.6); t2: rule 1 (.9).
+  EXPECT_EQ(recs.data<std::string>()[0], "{wine}");
+  EXPECT_EQ(recs.data<std::string>()[1], "{chips}");
+  EXPECT_EQ(recs.data<std::string>()[2], "{wine}");
+}
+
+TEST(PmmlAssociationTest, MultiValuedOutputsListTheTopRanks) {
+  // isMultiValued="1" with rank 3: the consequents of the 3 best rules, as recs[1..3].
+  // {beer}, exclusive recommendation by confidence: rule 1 {chips} (.9), rule 2 {wine} (.6).
+  auto doc = testing::MustLoad(
+      Rules("<OutputField name=\"recs\" feature=\"ruleValue\" ruleFeature=\"consequent\" rank=\"3\" "
+            "isMultiValued=\"1\"/><OutputField name=\"ids\" feature=\"entityId\" rank=\"2\" isMultiValued=\"1\"/>"));
+  ASSERT_NE(doc, nullptr);
+  std::vector<std::string> names;
+  for (const auto& r : doc->results()) names.push_back(r.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"recs[1]", "recs[2]", "recs[3]", "ids[1]", "ids[2]"}));
+  testing::Scored beer = ScoreBasket(*doc, {"beer"});
+  ASSERT_TRUE(beer.status.ok()) << beer.status.message();
+  EXPECT_EQ(beer.Get("recs[1]").AsString(), "{chips}");
+  EXPECT_EQ(beer.Get("recs[2]").AsString(), "{wine}");
+  EXPECT_TRUE(beer.Get("recs[3]").missing());
+  EXPECT_EQ(beer.Get("ids[1]").AsString(), "1");
+  EXPECT_EQ(beer.Get("ids[2]").AsString(), "2");
+}
+
 TEST(PmmlAssociationTest, BadReferencesFailAtLoad) {
   std::string text = Rules("");
   size_t at = text.find("consequent=\"B\"");

@@ -1,5 +1,7 @@
 #include "formats/pmml/eval_context.h"
 
+#include <cmath>
+
 #include "formats/pmml/expression.h"
 #include "formats/pmml/mining_schema.h"
 
@@ -11,7 +13,8 @@ EvalContext::EvalContext(const FieldTable& table, int num_models)
       state_(table.slots.size(), kPending),
       invalid_(table.slots.size(), 0),
       predictions_(static_cast<size_t>(num_models)),
-      scratch_(static_cast<size_t>(num_models)) {}
+      scratch_(static_cast<size_t>(num_models)),
+      number_scratch_(static_cast<size_t>(num_models)) {}
 
 void EvalContext::BeginRow() {
   std::fill(state_.begin(), state_.end(), static_cast<uint8_t>(kPending));
@@ -71,6 +74,25 @@ const Value& EvalContext::Compute(Slot slot) {
       break;
     }
     case SlotKind::kMiningField: {
+      const Value& raw = Get(def.source);
+      if (def.numeric != NumericTreatment::kGeneric && raw.is_number() && !std::isnan(raw.number())) {
+        // What MiningField::Apply computes for this number (decided at load), without its copies.
+        double x = raw.number();
+        if (def.numeric != NumericTreatment::kInteger || x == std::trunc(x) || !std::isfinite(x)) {
+          if (def.numeric == NumericTreatment::kFloat) x = static_cast<double>(static_cast<float>(x));
+          const MiningField& m = *def.mining;
+          invalid_[s] = 0;
+          if (m.outliers != OutlierTreatment::kAsIs && (x < m.low || x > m.high)) {
+            if (m.outliers == OutlierTreatment::kAsMissingValues) {
+              values_[s] = m.missing_replacement;
+              break;
+            }
+            x = x < m.low ? m.low : m.high;
+          }
+          values_[s] = Value::Number(x);
+          break;
+        }
+      }
       bool invalid = false;
       Value v = def.mining->Apply(Get(def.source), &invalid, *this);
       values_[s] = std::move(v);

@@ -24,12 +24,22 @@ class EvalContext {
   void BeginRow();
   /// Sets a kInput slot (or overrides any slot) for the current row.
   void Set(Slot slot, Value value, bool invalid = false);
+  /// Set(slot, Value::Number(x)) without the copies.
+  void SetNumber(Slot slot, double x) {
+    size_t s = static_cast<size_t>(slot);
+    values_[s] = Value::Number(x);
+    invalid_[s] = 0;
+    state_[s] = kDone;
+  }
   /// The slot's value for the current row (computed on first use). The reference stays valid
   /// until the next BeginRow().
   const Value& Get(Slot slot) {
     size_t s = static_cast<size_t>(slot);
     return state_[s] == kDone ? values_[s] : Compute(slot);
   }
+  /// True when the slot's value for the current row is known (set or computed): Get() then has
+  /// no side effect (no treatment runs, no error is recorded).
+  bool Computed(Slot slot) const { return state_[static_cast<size_t>(slot)] == kDone; }
   /// True when the slot's value was classified invalid (and kept with invalidValueTreatment=asIs).
   bool IsInvalid(Slot slot);
 
@@ -44,6 +54,9 @@ class EvalContext {
   /// Per-model scratch list of the current row (MiningModel: indices of the scored segments);
   /// keeps its capacity across rows.
   std::vector<int>& ModelScratch(int model_id) { return scratch_[static_cast<size_t>(model_id)]; }
+  /// Per-model scratch numbers of the current row (a tree ensemble's feature values); keeps its
+  /// capacity across rows.
+  std::vector<double>& NumberScratch(int model_id) { return number_scratch_[static_cast<size_t>(model_id)]; }
 
   /// Records an error that fails the row (the first one wins); evaluation continues with missing values.
   void Fail(Status status) {
@@ -67,6 +80,7 @@ class EvalContext {
   std::vector<uint8_t> invalid_;
   std::vector<Prediction> predictions_;
   std::vector<std::vector<int>> scratch_;
+  std::vector<std::vector<double>> number_scratch_;
   std::vector<Value> frame_;
   size_t frame_base_ = 0;
   std::vector<std::pair<Slot, std::vector<Value>>> collections_;

@@ -7,6 +7,7 @@
 #include "formats/pmml/builtin_functions.h"
 #include "formats/pmml/compiler.h"
 #include "formats/pmml/data_dictionary.h"
+#include "formats/pmml/window_expression.h"
 #include "formats/pmml/xml.h"
 
 namespace mlserving::formats::pmml {
@@ -168,18 +169,34 @@ class MapValuesExpr final : public Expression {
   Value default_;
 };
 
-/// TextIndex (basic): frequency of a term (a token sequence) in a text field, weighted.
+/// One <TextIndexNormalization>: its InlineTable rows as replacements applied to the text in row
+/// order (a whole pass repeated until the text no longer changes when `recursive`).
+struct TextNormalization {
+  struct Replacement {
+    std::regex pattern;       ///< the inField cell: a regex (regexField "true") or a literal, quoted
+    std::string replacement;  ///< ECMAScript format ($& $1 …; a literal cell has its '$' doubled)
+  };
+  std::vector<Replacement> replacements;
+  bool recursive = false;
+};
+
+/// Passes of a recursive normalization before it is abandoned (the text then counts as missing).
+constexpr int kMaxNormalizationPasses = 100;
+
+/// TextIndex: frequency of a term (a token sequence) in a text field, weighted, after the
+/// TextIndexNormalizations rewrote the text.
 class TextIndexExpr final : public Expression {
  public:
   enum class Weight { kTermFrequency, kBinary, kLogarithmic, kAugmented };
   TextIndexExpr(Slot text, std::unique_ptr<Expression> term, Weight weight, bool case_sensitive, int max_distance,
-                std::regex separator)
+                std::regex separator, std::vector<TextNormalization> normalizations)
       : text_(text),
         term_(std::move(term)),
         weight_(weight),
         case_sensitive_(case_sensitive),
         max_distance_(max_distance),
-        separator_(std::move(separator)) {}
+        separator_(std::move(separator)),
+        normalizations_(std::move(normalizations)) {}
 
   Value Eval(EvalContext& ctx) const override {
     const Value& text = ctx.Get(text_);
@@ -187,6 +204,7 @@ class TextIndexExpr final : public Expression {
     if (text.missing() || term.missing()) return Value::Missing();
     std::string a = text.AsString(), b = term.AsString();
     if (a.size() > kMaxRegexInput || b.size() > kMaxRegexInput) return Value::Missing();
+    if (!Normalize(a)) return Value::Missing();
     std::vector<std::string> words = Tokenize(a), term_words = Tokenize(b);
     if (term_words.empty()) return Value::Number(0);
     double count = 0;
@@ -211,6 +229,27 @@ class TextIndexExpr final : public Expression {
   }
 
  private:
+  /// Applies the normalizations to `text`; false when it grows past kMaxRegexInput or a
+  /// recursive normalization does not settle.
+  bool Normalize(std::string& text) const {
+    try {
+      for (const TextNormalization& n : normalizations_) {
+        for (int pass = 0;; ++pass) {
+          if (pass >= kMaxNormalizationPasses) return false;
+          std::string before = text;
+          for (const TextNormalization::Replacement& r : n.replacements) {
+            text = std::regex_replace(text, r.pattern, r.replacement);
+            if (text.size() > kMaxRegexInput) return false;
+          }
+          if (!n.recursive || text == before) break;
+        }
+      }
+    } catch (const std::exception&) {
+      return false;
+    }
+    return true;
+  }
+
   std::vector<std::string> Tokenize(std::string s) const {
     if (!case_sensitive_) {
       for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -219,12 +258,22 @@ class TextIndexExpr final : public Expression {
     try {
       std::sregex_token_iterator it(s.begin(), s.end(), separator_, -1), end;
       for (; it != end; ++it) {
-        if (it->length() > 0) out.push_back(it->str());
+        std::string word = TrimPunctuation(it->str());
+        if (!word.empty()) out.push_back(std::move(word));
       }
     } catch (const std::exception&) {
       out.clear();
     }
     return out;
+  }
+  /// Words lose leading and trailing punctuation, as jpmml-evaluator tokenizes (ASCII
+  /// punctuation of the Unicode P* categories: ! " # % & ' ( ) * , - . / : ; ? @ [ \ ] _ { }).
+  static std::string TrimPunctuation(const std::string& word) {
+    auto punct = [](char c) { return std::string_view("!\"#%&'()*,-./:;?@[\\]_{}").find(c) != std::string_view::npos; };
+    size_t b = 0, e = word.size();
+    while (b < e && punct(word[b])) ++b;
+    while (e > b && punct(word[e - 1])) --e;
+    return word.substr(b, e - b);
   }
   static int Distance(const std::string& a, const std::string& b) {
     if (a == b) return 0;
@@ -246,6 +295,7 @@ class TextIndexExpr final : public Expression {
   bool case_sensitive_;
   int max_distance_;
   std::regex separator_;
+  std::vector<TextNormalization> normalizations_;
 };
 
 class ApplyExpr final : public Expression {
@@ -490,10 +540,77 @@ Result<std::unique_ptr<Expression>> CompileMapValues(pugi::xml_node node, Scope&
                                                        OptionalValueAttr(node, "defaultValue", type)));
 }
 
+/// Escapes the regex metacharacters of `text` (an ECMAScript pattern matching it literally).
+std::string QuoteRegex(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (std::string_view("\\^$.|?*+()[]{}/").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+/// A <TextIndexNormalization>: rows of its InlineTable (columns inField, outField, regexField,
+/// "string", "stem", "regex" by default). Case-insensitive matching unless isCaseSensitive (its
+/// own, else the TextIndex's) is true.
+Result<TextNormalization> CompileTextNormalization(pugi::xml_node node, bool text_index_case_sensitive) {
+  std::string element = "<TextIndexNormalization>";
+  if (Child(node, "TableLocator")) {
+    return Unimplemented(element + " uses a TableLocator (an external table); only InlineTable is supported");
+  }
+  std::string in_field(LocalName(std::string(Attr(node, "inField", "string")).c_str()));
+  std::string out_field(LocalName(std::string(Attr(node, "outField", "stem")).c_str()));
+  std::string regex_field(LocalName(std::string(Attr(node, "regexField", "regex")).c_str()));
+  bool case_sensitive =
+      HasAttr(node, "isCaseSensitive") ? Attr(node, "isCaseSensitive") == "true" : text_index_case_sensitive;
+  TextNormalization out;
+  out.recursive = Attr(node, "recursive", "false") == "true";
+  int index = 0;
+  for (pugi::xml_node row : Children(Child(node, "InlineTable"), "row")) {
+    ++index;
+    const char* in = nullptr;
+    const char* replacement = nullptr;
+    bool is_regex = false;
+    for (pugi::xml_node cell = row.first_child(); cell; cell = cell.next_sibling()) {
+      if (cell.type() != pugi::node_element) continue;
+      std::string_view name = LocalName(cell);
+      if (name == in_field) in = cell.text().get();
+      if (name == out_field) replacement = cell.text().get();
+      if (name == regex_field) {
+        std::string flag = cell.text().get();
+        for (char& c : flag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        is_regex = flag == "true";
+      }
+    }
+    if (!in || !replacement) {
+      return InvalidArgument(element + ": row " + std::to_string(index) + " of its InlineTable has no '" +
+                             (in ? out_field : in_field) + "' cell");
+    }
+    auto flags = std::regex::ECMAScript;
+    if (!case_sensitive) flags |= std::regex::icase;
+    TextNormalization::Replacement r;
+    try {
+      r.pattern = std::regex(is_regex ? std::string(in) : QuoteRegex(in), flags);
+    } catch (const std::exception&) {
+      return InvalidArgument(element + ": row " + std::to_string(index) + ": '" + in +
+                             "' is not a valid regular expression");
+    }
+    for (const char* c = replacement; *c; ++c) {
+      if (*c == '$' && !is_regex) r.replacement += '$';
+      r.replacement += *c;
+    }
+    out.replacements.push_back(std::move(r));
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Expression>> CompileTextIndex(pugi::xml_node node, Scope& scope) {
   ASSIGN_OR_RETURN(Slot slot, ResolveFieldAttr(node, "textField", scope));
-  if (Child(node, "TextIndexNormalization")) {
-    return Unimplemented(Describe(node) + ": TextIndexNormalization is not supported (basic TextIndex only)");
+  const bool case_sensitive = Attr(node, "isCaseSensitive", "false") == "true";
+  std::vector<TextNormalization> normalizations;
+  for (pugi::xml_node n : Children(node, "TextIndexNormalization")) {
+    ASSIGN_OR_RETURN(TextNormalization normalization, CompileTextNormalization(n, case_sensitive));
+    normalizations.push_back(std::move(normalization));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Expression> term, CompileExpressionChild(node, scope));
   std::string_view w = Attr(node, "localTermWeights", "termFrequency");
@@ -517,9 +634,9 @@ Result<std::unique_ptr<Expression>> CompileTextIndex(pugi::xml_node node, Scope&
   } catch (const std::exception&) {
     return InvalidArgument(Describe(node) + ": wordSeparatorCharacterRE '" + separator + "' is not a valid regex");
   }
-  return std::unique_ptr<Expression>(
-      new TextIndexExpr(slot, std::move(term), weight, Attr(node, "isCaseSensitive", "false") == "true",
-                        static_cast<int>(std::clamp(distance, 0.0, 100.0)), std::move(re)));
+  return std::unique_ptr<Expression>(new TextIndexExpr(slot, std::move(term), weight, case_sensitive,
+                                                       static_cast<int>(std::clamp(distance, 0.0, 100.0)),
+                                                       std::move(re), std::move(normalizations)));
 }
 
 Result<std::unique_ptr<Expression>> CompileApply(pugi::xml_node node, Scope& scope) {
@@ -609,10 +726,10 @@ Result<std::unique_ptr<Expression>> CompileExpression(pugi::xml_node node, Scope
     result = CompileTextIndex(node, scope);
   } else if (n == "Apply") {
     result = CompileApply(node, scope);
-  } else if (n == "Aggregate" || n == "Lag") {
-    result = Unimplemented("<" + std::string(n) +
-                           "> (an expression over several records) is not supported by "
-                           "this runtime, which scores one record at a time");
+  } else if (n == "Aggregate") {
+    result = CompileAggregate(node, scope);
+  } else if (n == "Lag") {
+    result = CompileLag(node, scope);
   }
   scope.compiler().Leave();
   return result;

@@ -13,7 +13,8 @@ namespace mlserving::formats::pmml {
 class Scope;
 
 /// A compiled PMML expression (Constant, FieldRef, NormContinuous, NormDiscrete, Discretize,
-/// MapValues, TextIndex, Apply). Immutable; Eval() reads fields through the context, which
+/// MapValues, TextIndex, Apply; Aggregate and Lag read values computed per request, see
+/// window_expression.h). Immutable; Eval() reads fields through the context, which
 /// computes them lazily, and never throws.
 class Expression {
  public:
@@ -27,7 +28,7 @@ class Expression {
 bool IsExpressionElement(pugi::xml_node node);
 
 /// Compiles an expression element; names resolve through `scope`. Errors name the element and
-/// list what is unsupported (unknown functions, Aggregate, Lag).
+/// what is unsupported (unknown functions, misplaced Aggregate/Lag).
 Result<std::unique_ptr<Expression>> CompileExpression(pugi::xml_node node, Scope& scope);
 
 /// Compiles the expression child of a DerivedField / OutputField / DefineFunction (the first

@@ -138,5 +138,95 @@ TEST(PmmlExpressionTest, TransformationsAndFunctions) {
   EXPECT_EQ(Eval(text, {{"s", S("a b c B")}}).number(), 2);
 }
 
+/// A TextIndex over `s` with the given normalizations, counting `term`.
+std::string TextIndex(const std::string& normalizations, const std::string& term, const std::string& attrs = "") {
+  return "<TextIndex textField=\"s\" " + attrs + ">" + normalizations + "<Constant>" + term + "</Constant></TextIndex>";
+}
+std::string Row(const std::string& in, const std::string& out, bool regex, const std::string& in_col = "string",
+                const std::string& out_col = "stem") {
+  return "<row><" + in_col + ">" + in + "</" + in_col + "><" + out_col + ">" + out + "</" + out_col + "><regex>" +
+         (regex ? "true" : "false") + "</regex></row>";
+}
+
+// Expected counts were produced by jpmml-evaluator 1.7.7 (tools/.venv-pmml, make_evaluator) on the
+// same TextIndex elements; the comments derive them by hand.
+TEST(PmmlExpressionTest, TextIndexNormalization) {
+  // The PMML specification's example: the first table stems words (regexes, case-insensitive as
+  // the TextIndex), the second maps the stemmed phrase to one feature word.
+  std::string spec_example =
+      "<TextIndexNormalization inField=\"string\" outField=\"stem\" regexField=\"regex\"><InlineTable>" +
+      Row("interfaces?", "interface", true) + Row("is|are|seem(ed|s?)|were", "be", true) +
+      Row("user friendl(y|iness)", "user_friendly", true) +
+      "</InlineTable></TextIndexNormalization><TextIndexNormalization inField=\"re\" outField=\"feature\" "
+      "regexField=\"regex\"><InlineTable>" +
+      Row("interface be (user_friendly|well designed|excellent)", "ui_good", true, "re", "feature") +
+      "</InlineTable></TextIndexNormalization>";
+  // "... the interfaces are excellent!" -> "... the interface be excellent!" -> "... the ui_good!";
+  // the word "ui_good!" loses its punctuation: 1.
+  EXPECT_EQ(Eval(TextIndex(spec_example, "ui_good"),
+                 {{"s", S("Testing the app for a few days convinced me the interfaces are excellent!")}})
+                .number(),
+            1);
+  // "The Interface IS user friendly and the interfaces seem well designed" -> "The interface be
+  // user_friendly and the interface be well designed" -> two ui_good.
+  EXPECT_EQ(Eval(TextIndex(spec_example, "ui_good"),
+                 {{"s", S("The Interface IS user friendly and the interfaces seem well designed")}})
+                .number(),
+            2);
+
+  std::string shorten = Row("aa", "a", false);
+  // recursive: "baaaab" -> "baab" -> "bab", "baab" -> "bab": two "bab".
+  EXPECT_EQ(Eval(TextIndex("<TextIndexNormalization recursive=\"true\"><InlineTable>" + shorten +
+                               "</InlineTable></TextIndexNormalization>",
+                           "bab"),
+                 {{"s", S("baaaab baab testing, Tested test")}})
+                .number(),
+            2);
+  // one pass: "baaaab" -> "baab" (non-overlapping matches), "baab" -> "bab": one "baab".
+  EXPECT_EQ(
+      Eval(TextIndex("<TextIndexNormalization><InlineTable>" + shorten + "</InlineTable></TextIndexNormalization>",
+                     "baab"),
+           {{"s", S("baaaab baab testing, Tested test")}})
+          .number(),
+      1);
+  // Regex groups in the replacement: "testing," -> "test,", counted with "test": 2.
+  EXPECT_EQ(Eval(TextIndex("<TextIndexNormalization><InlineTable>" + Row("(\\w+)ing\\b", "$1", true) +
+                               "</InlineTable></TextIndexNormalization>",
+                           "test"),
+                 {{"s", S("baaaab baab testing, Tested test")}})
+                .number(),
+            2);
+  // A literal row is matched literally ('.' is no wildcard) and case-sensitively here:
+  // "A.B and AxB and a.b ab" -> "ab and AxB and a.b ab": two "ab".
+  EXPECT_EQ(Eval(TextIndex("<TextIndexNormalization><InlineTable>" + Row("A.B", "ab", false) +
+                               "</InlineTable></TextIndexNormalization>",
+                           "ab", "isCaseSensitive=\"true\""),
+                 {{"s", S("A.B and AxB and a.b ab")}})
+                .number(),
+            2);
+  // Punctuation-only words vanish: "**" -> "*" is no word.
+  EXPECT_EQ(Eval(TextIndex("", "*"), {{"s", S("rated * ok")}}).number(), 0);
+
+  // Invalid tables fail at load, naming the element.
+  std::string base = Doc("<DataField name=\"s\" optype=\"categorical\" dataType=\"string\"/>",
+                         "<RegressionModel functionName=\"regression\"><MiningSchema><MiningField name=\"s\"/>"
+                         "</MiningSchema><Output><OutputField name=\"out\" feature=\"transformedValue\">@"
+                         "</OutputField></Output><RegressionTable intercept=\"0\"/></RegressionModel>");
+  for (const auto& [normalization, message] : std::vector<std::pair<std::string, std::string>>{
+           {"<TextIndexNormalization><TableLocator/></TextIndexNormalization>", "TableLocator"},
+           {"<TextIndexNormalization><InlineTable>" + Row("(", "x", true) + "</InlineTable></TextIndexNormalization>",
+            "not a valid regular expression"},
+           {"<TextIndexNormalization><InlineTable><row><string>a</string></row></InlineTable>"
+            "</TextIndexNormalization>",
+            "no 'stem' cell"}}) {
+    std::string text = base;
+    text.replace(text.find('@'), 1, TextIndex(normalization, "x"));
+    auto r = PmmlDocument::Load(text);
+    ASSERT_FALSE(r.ok()) << normalization;
+    EXPECT_NE(r.status().message().find("TextIndexNormalization"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find(message), std::string::npos) << r.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace mlserving::formats::pmml

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "formats/pmml/compiler.h"
+#include "formats/pmml/flat_tree_ensemble.h"
 #include "formats/pmml/tree_model.h"
 #include "formats/pmml/xml.h"
 
@@ -33,9 +34,12 @@ double Median(std::vector<double> v) {
 MiningModel::MiningModel(ModelInfo info, std::vector<Segment> segments, MultipleModelMethod method)
     : Model(std::move(info)), segments_(std::move(segments)), method_(method) {}
 
+MiningModel::~MiningModel() = default;
+
 void MiningModel::Prepare() {
   using M = MultipleModelMethod;
   trees_.clear();
+  flat_.reset();
   if (method_ != M::kAverage && method_ != M::kWeightedAverage && method_ != M::kSum && method_ != M::kWeightedSum)
     return;
   if (info_.function != MiningFunction::kRegression && info_.function != MiningFunction::kClassification) return;
@@ -53,11 +57,69 @@ void MiningModel::Prepare() {
     trees.push_back(tree);
   }
   trees_ = std::move(trees);
+  // The weights ScoreTrees applies, and each tree's classes in ours (final now: Prepare runs
+  // once this model's info, Output included, is complete).
+  const bool classification = info_.function == MiningFunction::kClassification;
+  std::vector<FlatTreeEnsemble::Member> members;
+  for (size_t i = 0; i < trees_.size(); ++i) {
+    FlatTreeEnsemble::Member m;
+    m.tree = trees_[i];
+    const bool weighted =
+        classification ? method_ == M::kWeightedAverage : method_ == M::kWeightedAverage || method_ == M::kWeightedSum;
+    m.weight = weighted ? segments_[i].weight : 1.0;
+    if (classification) {
+      for (size_t j = 0; j < trees_[i]->info().classes.size(); ++j) m.class_map.push_back(MapClass(segments_[i], j));
+    }
+    members.push_back(std::move(m));
+  }
+  flat_ = FlatTreeEnsemble::Build(members, classification, info_.classes.size());
+}
+
+bool MiningModel::ScoreFlat(EvalContext& ctx, Prediction& out) const {
+  using M = MultipleModelMethod;
+  // The row qualifies when every field the trees test is already known (reading it has no
+  // side effect) and a number: then every predicate is decided on doubles.
+  const std::vector<Slot>& slots = flat_->feature_slots();
+  std::vector<double>& x = ctx.NumberScratch(info_.id);
+  x.resize(std::max<size_t>(1, slots.size()));  // a leaf reads x[0]
+  for (size_t f = 0; f < slots.size(); ++f) {
+    if (!ctx.Computed(slots[f])) return false;
+    const Value& v = ctx.Get(slots[f]);
+    if (!v.is_number() || std::isnan(v.number())) return false;
+    x[f] = v.number();
+  }
+  if (info_.function == MiningFunction::kRegression) {
+    double result = 0;
+    if (!flat_->Accumulate(x.data(), &result)) return false;
+    if (method_ == M::kAverage) result /= static_cast<double>(trees_.size());
+    if (method_ == M::kWeightedAverage) result /= flat_->total_weight();
+    out.value = Value::Number(result);
+    return true;
+  }
+  size_t k = info_.classes.size();
+  std::vector<double>& acc = out.probabilities;
+  acc.assign(k, 0.0);
+  if (!flat_->Accumulate(x.data(), acc.data())) return false;
+  double total_weight = flat_->total_weight();
+  if (method_ != M::kSum && method_ != M::kWeightedSum && total_weight > 0) {
+    for (double& a : acc) a /= total_weight;
+  }
+  if (total_weight == 0) {
+    acc.clear();
+    return true;
+  }
+  size_t best = 0;
+  for (size_t c = 1; c < k; ++c) {
+    if (acc[c] > acc[best]) best = c;
+  }
+  if (k > 0) out.value = Value::String(info_.classes[best]);
+  return true;
 }
 
 Status MiningModel::ScoreTrees(EvalContext& ctx, Prediction& out) const {
   using M = MultipleModelMethod;
   using Walk = TreeModel::Walk;
+  if (flat_ && ScoreFlat(ctx, out)) return Status::Ok();
   if (info_.function == MiningFunction::kRegression) {
     const bool weighted = method_ == M::kWeightedAverage || method_ == M::kWeightedSum;
     bool missing = false;  // a missing tree result makes the result missing (every tree still runs)

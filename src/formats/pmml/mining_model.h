@@ -10,6 +10,7 @@
 namespace mlserving::formats::pmml {
 
 class TreeModel;
+class FlatTreeEnsemble;
 
 /// Segmentation@multipleModelMethod.
 enum class MultipleModelMethod : uint8_t {
@@ -48,6 +49,7 @@ class MiningModel final : public Model {
   };
 
   MiningModel(ModelInfo info, std::vector<Segment> segments, MultipleModelMethod method);
+  ~MiningModel() override;
   Status Score(EvalContext& ctx, Prediction& out) const override;
   void Prepare() override;
 
@@ -58,6 +60,9 @@ class MiningModel final : public Model {
   /// each segment followed by Combine, without filling the segments' predictions. A tree whose
   /// walk ends in an aggregation is scored by RunModel.
   Status ScoreTrees(EvalContext& ctx, Prediction& out) const;
+  /// ScoreTrees on the flat form of the trees (FlatTreeEnsemble), for a row whose every tested
+  /// field holds a number; false when the row does not qualify (the generic walk then scores it).
+  bool ScoreFlat(EvalContext& ctx, Prediction& out) const;
 
   Status Combine(EvalContext& ctx, std::vector<int>& scored, Prediction& out) const;
   /// The MiningModel class index of class `j` of segment `s` (-1 when it has none).
@@ -69,6 +74,8 @@ class MiningModel final : public Model {
   std::vector<Segment> segments_;
   MultipleModelMethod method_;
   std::vector<const TreeModel*> trees_;  ///< one per segment when the fast path applies, else empty
+  /// The trees_ compiled flat, when every tree's predicates allow it (else nullptr).
+  std::unique_ptr<FlatTreeEnsemble> flat_;
 };
 
 }  // namespace mlserving::formats::pmml

@@ -45,6 +45,24 @@ namespace {
 
 bool IsNaN(const Value& v) { return v.is_number() && std::isnan(v.number()); }
 
+/// What Apply makes of a non-NaN number (SlotDef::numeric). Without a DataField the number is
+/// valid as is; with one, Classify casts it to the field's type and, when the field declares no
+/// missing, invalid or valid values and no intervals, calls it valid.
+NumericTreatment NumericTreatmentOf(const MiningField& field) {
+  const DataField* df = field.data_field;
+  if (!df) return NumericTreatment::kNumber;
+  if (!df->missing_values.empty() || !df->invalid_values.empty() || !df->valid_values.empty() ||
+      !df->intervals.empty()) {
+    return NumericTreatment::kGeneric;
+  }
+  switch (df->data_type) {
+    case DataType::kDouble: return NumericTreatment::kNumber;
+    case DataType::kFloat: return NumericTreatment::kFloat;
+    case DataType::kInteger: return NumericTreatment::kInteger;
+    default: return NumericTreatment::kGeneric;
+  }
+}
+
 /// True when `field`, whose source slot is `source`, would hand every value of the source through
 /// unchanged (same value, not flagged invalid, same optype), so it can share the source's slot.
 /// Apply without a DataField only replaces missing values (incl. NaN) and outliers; the source,
@@ -150,6 +168,7 @@ Result<MiningSchema> CompileMiningSchema(pugi::xml_node node, Scope& parent, Sco
       def.op_type = op_type;
       def.mining = field.get();
       def.source = *source;
+      def.numeric = NumericTreatmentOf(*field);
       slot = table.Add(std::move(def));
       if (field->usage == UsageType::kActive) schema.treated.push_back(slot);
     }

@@ -205,11 +205,28 @@ Result<std::unique_ptr<Model>> CompileNearestNeighborModel(ModelCompileContext& 
     ASSIGN_OR_RETURN(input.slot, ctx.scope.Resolve(name));
     input.symbolic = !IsNumeric(ctx.compiler.table().slots[static_cast<size_t>(input.slot)].data_type);
     ComparisonMeasure::Field field;
-    ASSIGN_OR_RETURN(field.compare, ParseCompareFunction(Attr(in, "compareFunction", default_compare)));
+    std::string_view compare = Attr(in, "compareFunction", default_compare);
+    if (compare == "table") {
+      return InvalidArgument("<KNNInput field='" + name +
+                             "' compareFunction='table'>: 'table' looks values up in a ClusteringField's "
+                             "<Comparisons> matrix, which the k-NN schema does not give a KNNInput");
+    }
+    ASSIGN_OR_RETURN(field.compare, ParseCompareFunction(compare));
     ASSIGN_OR_RETURN(field.weight, NumberAttr(in, "fieldWeight", 1));
     if (field.compare == ComparisonMeasure::Compare::kGaussSim) {
-      return Unimplemented("compareFunction='gaussSim' on the KNNInput '" + name + "' (no similarityScale in k-NN)");
+      // The KNNInput schema has no similarityScale (only ClusteringField does): gaussSim needs the
+      // document to give one on the KNNInput, and has no meaning otherwise.
+      if (!HasAttr(in, "similarityScale")) {
+        return InvalidArgument("<KNNInput field='" + name +
+                               "' compareFunction='gaussSim'> needs a similarityScale attribute (the scale s of "
+                               "exp(-ln 2 * (x - y)^2 / s^2)); the k-NN schema defines none");
+      }
+      ASSIGN_OR_RETURN(field.similarity_scale, NumberAttr(in, "similarityScale", 1));
+      if (!(field.similarity_scale != 0) || !std::isfinite(field.similarity_scale)) {
+        return InvalidArgument("<KNNInput field='" + name + "'>: gaussSim needs a finite, non-zero similarityScale");
+      }
     }
+
     if (input.symbolic && field.compare == ComparisonMeasure::Compare::kAbsDiff) {
       // Strings cannot be subtracted: a categorical input compares by (in)equality.
       field.compare =

@@ -118,6 +118,43 @@ TEST(PmmlNearestNeighborTest, CategoricalInputAndVotes) {
   EXPECT_TRUE(testing::ScoreOne(*weighted, {}).Get("pred").missing());
 }
 
+TEST(PmmlNearestNeighborTest, GaussSimUsesTheInputsSimilarityScale) {
+  // gaussSim: c(x, y) = exp(-ln 2 * (x - y)^2 / s^2), combined by squaredEuclidean as sum c^2.
+  // x = 0.9, s = 2: z = 0.9, 0.1, 1.1, 9.1 -> c = 0.869043, 0.998269, 0.810846, 5.86039e-7,
+  // so c^2 = 0.755236, 0.996540, 0.657471, 3.43442e-13: the smallest are i3 (y 100), then i2 (y 20): average 60.
+  auto doc = testing::MustLoad(Knn("regression", "numberOfNeighbors=\"2\"", kRegressionSchema,
+                                   "<KNNInput field=\"x\" compareFunction=\"gaussSim\" similarityScale=\"2\"/>",
+                                   kNeighbourOutputs));
+  ASSERT_NE(doc, nullptr);
+  testing::Scored r = testing::ScoreOne(*doc, {{"x", N(0.9)}});
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_DOUBLE_EQ(r.Get("pred").number(), 60.0);
+  EXPECT_EQ(r.Get("n1").AsString(), "i3");
+  EXPECT_EQ(r.Get("n2").AsString(), "i2");
+  EXPECT_NEAR(r.Get("d2").number(), 0.6574713801025354, 1e-12);
+
+  // Without a similarityScale (the KNNInput schema has none) or with 'table' (no Comparisons
+  // matrix in k-NN): clear load errors naming the input.
+  auto no_scale = PmmlDocument::Load(Knn("regression", "numberOfNeighbors=\"1\"", kRegressionSchema,
+                                         "<KNNInput field=\"x\" compareFunction=\"gaussSim\"/>"));
+  ASSERT_FALSE(no_scale.ok());
+  EXPECT_NE(no_scale.status().message().find("similarityScale"), std::string::npos) << no_scale.status().message();
+  auto table = PmmlDocument::Load(Knn("regression", "numberOfNeighbors=\"1\"", kRegressionSchema,
+                                      "<KNNInput field=\"x\" compareFunction=\"table\"/>"));
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.status().message().find("KNNInput field='x'"), std::string::npos) << table.status().message();
+}
+
+TEST(PmmlNearestNeighborTest, TableLocatorIsRefusedByName) {
+  std::string doc = Knn("regression", "numberOfNeighbors=\"1\"", kRegressionSchema, "<KNNInput field=\"x\"/>");
+  size_t at = doc.find("<InlineTable>");
+  size_t end = doc.find("</InlineTable>") + std::string("</InlineTable>").size();
+  doc.replace(at, end - at, "<TableLocator/>");
+  auto r = PmmlDocument::Load(doc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("TableLocator"), std::string::npos) << r.status().message();
+}
+
 TEST(PmmlNearestNeighborTest, BadDocumentsFailAtLoad) {
   std::string no_instances =
       Doc(kFields,

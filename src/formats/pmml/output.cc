@@ -112,6 +112,17 @@ Status CompileOutput(pugi::xml_node output, Scope& model_scope, ModelInfo& info)
     slot.kind = SlotKind::kOutput;
     slot.data_type = OutputDataType(def, info);
     slot.op_type = IsNumeric(slot.data_type) ? OpType::kContinuous : OpType::kCategorical;
+    std::string_view multi = Attr(n, "isMultiValued", "0");
+    const bool multi_valued = (multi == "1" || multi == "true") && info.function == MiningFunction::kAssociationRules &&
+                              (def.feature == ResultFeature::kRuleValue || def.feature == ResultFeature::kEntityId ||
+                               def.feature == ResultFeature::kAffinity);
+    if (multi_valued) {
+      for (int k = 1; k <= def.rank; ++k) {
+        SlotDef element = slot;
+        element.name = def.name + "[" + std::to_string(k) + "]";
+        def.element_slots.push_back(table.Add(std::move(element)));
+      }
+    }
     def.slot = table.Add(std::move(slot));
     model_scope.Define(def.name, def.slot);
     info.outputs.push_back(std::move(def));
@@ -239,6 +250,19 @@ void ComputeOutputs(const ModelInfo& owner, const Prediction& owner_prediction, 
       if (cast) v = std::move(*cast);
     }
     ctx.Set(f.slot, std::move(v));
+    for (size_t k = 0; k < f.element_slots.size(); ++k) {
+      // Multi-valued fields: the model's values named `name[k]` (missing when it has fewer).
+      std::string element = f.name + "[" + std::to_string(k + 1) + "]";
+      Value e;
+      for (const auto& [name, value] : owner_prediction.output_values) {
+        if (name == element) e = value;
+      }
+      if (!e.missing() && f.has_type) {
+        std::optional<Value> cast = CastValue(e, f.data_type);
+        if (cast) e = std::move(*cast);
+      }
+      ctx.Set(f.element_slots[k], std::move(e));
+    }
   }
 }
 

@@ -61,6 +61,10 @@ struct OutputFieldDef {
   /// nullptr: from the model that owns the field.
   const ModelInfo* segment = nullptr;
   Slot slot = kNoSlot;
+  /// isMultiValued="1" on an AssociationModel's ruleValue/entityId/affinity field: the values of
+  /// ranks 1..rank, in the kOutput slots `name[1]`..`name[rank]` (the model sets them by those
+  /// names in Prediction::output_values); `slot` holds rank 1.
+  std::vector<Slot> element_slots;
 };
 
 /// Compiles the <Output> of a model: defines one kOutput slot per field in `model_scope` (so later

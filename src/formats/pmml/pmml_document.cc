@@ -1,6 +1,7 @@
 #include "formats/pmml/pmml_document.h"
 
 #include "formats/pmml/compiler.h"
+#include "formats/pmml/window_expression.h"
 
 namespace mlserving::formats::pmml {
 
@@ -78,6 +79,19 @@ mlserving::Result<std::unique_ptr<PmmlDocument>> PmmlDocument::Load(std::string_
       if (!listed) doc->inputs_.push_back({f.name, f.data_type, doc->data_field_slots_[i]});
     }
   }
+  // DataFields that only a window expression reads (an Aggregate's groupField, a Lag's
+  // BlockIndicator) are request inputs too.
+  for (const auto& window : doc->table_.windows) {
+    std::vector<Slot> read = window->keys;
+    read.push_back(window->field);
+    for (Slot slot : read) {
+      const SlotDef& def = doc->table_.slots[static_cast<size_t>(slot)];
+      if (def.kind != SlotKind::kInput || def.data_field < 0) continue;
+      bool listed = doc->has_group_ && doc->group_.slot == slot;
+      for (const Input& in : doc->inputs_) listed |= in.slot == slot;
+      if (!listed) doc->inputs_.push_back({def.name, def.data_type, slot});
+    }
+  }
   for (const MiningField* t : info.schema.targets) {
     int df = doc->dictionary_.Find(t->name);
     DataType type = df >= 0 ? doc->dictionary_.fields[static_cast<size_t>(df)].data_type : info.target_type;
@@ -87,6 +101,14 @@ mlserving::Result<std::unique_ptr<PmmlDocument>> PmmlDocument::Load(std::string_
     doc->results_.push_back({info.target_name, info.target_type, true, true, kNoSlot, -1, {}});
   }
   for (const OutputFieldDef& f : info.outputs) {
+    if (!f.element_slots.empty()) {
+      // A multi-valued field (isMultiValued): one result per value, `name[1]`..`name[rank]`.
+      for (size_t k = 0; k < f.element_slots.size(); ++k) {
+        std::string name = f.name + "[" + std::to_string(k + 1) + "]";
+        doc->results_.push_back({name, OutputDataType(f, info), false, f.final_result, f.element_slots[k], -1, {}});
+      }
+      continue;
+    }
     doc->results_.push_back({f.name, OutputDataType(f, info), false, f.final_result, f.slot, -1, {}});
   }
   if (info.outputs.empty() && info.chain_last) {

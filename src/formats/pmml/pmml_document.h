@@ -50,6 +50,9 @@ class PmmlDocument {
   /// and score each group once, setting every input's values of the group with
   /// EvalContext::SetCollection (and the first value with Set).
   const Input* group() const { return has_group_ ? &group_ : nullptr; }
+  /// Request-level expressions (Aggregate, Lag), in dependency order: callers compute them over
+  /// a request's rows with RequestWindows (window_expression.h) and Apply them to each row.
+  const std::vector<std::shared_ptr<const WindowSpec>>& windows() const { return table_.windows; }
   /// The slot of every DataField (index = DataDictionary index).
   const std::vector<Slot>& data_field_slots() const { return data_field_slots_; }
   /// Targets then OutputFields (all, including isFinalResult="false" ones, flagged).

@@ -1,11 +1,13 @@
 #include "formats/pmml/pmml_model.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <unordered_map>
 
 #include "formats/pmml/pmml_document.h"
+#include "formats/pmml/window_expression.h"
 
 namespace mlserving::formats::pmml {
 namespace {
@@ -43,6 +45,15 @@ Value ReadCell(const Tensor& t, int64_t i) {
     }
     default: return Value::Missing();
   }
+}
+
+/// ctx.Set(slot, ReadCell(t, i)), without building a Value for a number column.
+void SetCell(EvalContext& ctx, Slot slot, const Tensor& t, int64_t i) {
+  if (t.dtype() == DType::kFloat64) {
+    double v = t.data<double>()[i];
+    if (!std::isnan(v)) return ctx.SetNumber(slot, v);
+  }
+  ctx.Set(slot, ReadCell(t, i));
 }
 
 void WriteCell(Tensor& t, int64_t i, const Value& v) {
@@ -105,41 +116,52 @@ class PmmlEvaluator final : public Evaluator {
       signature_.outputs.push_back(std::move(spec));
       output_results_.push_back(i);
     }
+    for (size_t i = 0; i < signature_.inputs.size(); ++i) sorted_inputs_.push_back(i);
+    std::sort(sorted_inputs_.begin(), sorted_inputs_.end(),
+              [&](size_t a, size_t b) { return signature_.inputs[a].name < signature_.inputs[b].name; });
   }
 
   const Signature& Describe() const override { return signature_; }
 
   Result<TensorMap> Evaluate(const TensorMap& inputs, const EvaluationContext& ectx) const override {
-    int64_t rows = -1;
     std::vector<const Tensor*> columns;
-    for (const TensorSpec& spec : signature_.inputs) {
-      auto it = inputs.find(spec.name);
-      if (it == inputs.end()) return InvalidArgument("missing input '" + spec.name + "'");
-      const Tensor& t = it->second;
-      int64_t n = t.num_elements();
+    RETURN_IF_ERROR(MatchInputs(inputs, columns));
+    int64_t rows = -1;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      int64_t n = columns[i]->num_elements();
       if (rows >= 0 && n != rows) {
-        return InvalidArgument("input '" + spec.name + "' has " + std::to_string(n) + " rows, other inputs have " +
-                               std::to_string(rows) + "; give every field the same number of values");
+        return InvalidArgument("input '" + signature_.inputs[i].name + "' has " + std::to_string(n) +
+                               " rows, other inputs have " + std::to_string(rows) +
+                               "; give every field the same number of values");
       }
       rows = n;
-      columns.push_back(&t);
     }
     if (rows < 0) rows = 1;
     if (rows > ectx.max_tensor_elements) return ResourceExhausted("too many rows in one request");
     if (doc_->group()) return EvaluateGroups(columns, rows, ectx);
     TensorMap outputs;
     std::vector<Tensor*> out_columns;
+    out_columns.reserve(signature_.outputs.size());
     for (const TensorSpec& spec : signature_.outputs) {
-      ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(spec.dtype, {rows}, ectx.max_tensor_elements));
+      // Every row of every output is written below (or the request fails).
+      ASSIGN_OR_RETURN(Tensor t, Tensor::AllocateUninitialized(spec.dtype, {rows}, ectx.max_tensor_elements));
       out_columns.push_back(&outputs.emplace(spec.name, std::move(t)).first->second);
     }
     PooledContext ctx = AcquireContext();
     const auto& ins = doc_->inputs();
+    RequestWindows windows;  // Aggregate / Lag values over the request's rows
+    if (!doc_->windows().empty()) {
+      RETURN_IF_ERROR(windows.Compute(doc_->windows(), *ctx, rows, [&](EvalContext& c, int64_t row) {
+        c.BeginRow();
+        for (size_t i = 0; i < ins.size(); ++i) c.Set(ins[i].slot, ReadCell(*columns[i], row));
+      }));
+    }
     for (int64_t row = 0; row < rows; ++row) {
       if ((row & 255) == 0 && ectx.Expired())
         return DeadlineExceeded("the request timed out while scoring row " + std::to_string(row));
       ctx->BeginRow();
-      for (size_t i = 0; i < ins.size(); ++i) ctx->Set(ins[i].slot, ReadCell(*columns[i], row));
+      for (size_t i = 0; i < ins.size(); ++i) SetCell(*ctx, ins[i].slot, *columns[i], row);
+      if (!windows.empty()) windows.Apply(*ctx, row);
       Status s = doc_->ScoreRow(*ctx);
       if (!s.ok()) {
         return rows == 1 ? s : s.WithContext("row " + std::to_string(row));
@@ -149,6 +171,28 @@ class PmmlEvaluator final : public Evaluator {
       }
     }
     return outputs;
+  }
+
+  /// Fills `columns` with the request's tensor of each signature input, in signature order. The
+  /// request's map is sorted by name, so when it holds exactly the signature's inputs it is
+  /// matched in one pass against the names sorted at load (one string comparison per input);
+  /// otherwise each input is looked up by name.
+  Status MatchInputs(const TensorMap& inputs, std::vector<const Tensor*>& columns) const {
+    columns.assign(signature_.inputs.size(), nullptr);
+    if (inputs.size() == sorted_inputs_.size()) {
+      auto it = inputs.begin();
+      size_t k = 0;
+      for (; k < sorted_inputs_.size() && it->first == signature_.inputs[sorted_inputs_[k]].name; ++k, ++it) {
+        columns[sorted_inputs_[k]] = &it->second;
+      }
+      if (k == sorted_inputs_.size()) return Status::Ok();
+    }
+    for (size_t i = 0; i < signature_.inputs.size(); ++i) {
+      auto it = inputs.find(signature_.inputs[i].name);
+      if (it == inputs.end()) return InvalidArgument("missing input '" + signature_.inputs[i].name + "'");
+      columns[i] = &it->second;
+    }
+    return Status::Ok();
   }
 
   /// Transactional models: rows sharing the group field's value (columns[0]) form one group,
@@ -180,6 +224,14 @@ class PmmlEvaluator final : public Evaluator {
     }
     PooledContext ctx = AcquireContext();
     const auto& ins = doc_->inputs();
+    RequestWindows windows;  // Aggregate / Lag values over the request's rows; a group reads its first row's
+    if (!doc_->windows().empty()) {
+      RETURN_IF_ERROR(windows.Compute(doc_->windows(), *ctx, rows, [&](EvalContext& c, int64_t row) {
+        c.BeginRow();
+        c.Set(doc_->group()->slot, ReadCell(*columns[0], row));
+        for (size_t i = 0; i < ins.size(); ++i) c.Set(ins[i].slot, ReadCell(*columns[i + 1], row));
+      }));
+    }
     for (int64_t g = 0; g < groups; ++g) {
       if ((g & 255) == 0 && ectx.Expired())
         return DeadlineExceeded("the request timed out while scoring group " + std::to_string(g));
@@ -192,6 +244,7 @@ class PmmlEvaluator final : public Evaluator {
         ctx->Set(ins[i].slot, values.front());
         ctx->SetCollection(ins[i].slot, std::move(values));
       }
+      if (!windows.empty()) windows.Apply(*ctx, group_rows.front());
       Status s = doc_->ScoreRow(*ctx);
       if (!s.ok()) return s.WithContext("group '" + keys[static_cast<size_t>(g)] + "'");
       WriteCell(*out_columns[0], g, Value::String(keys[static_cast<size_t>(g)]));
@@ -240,6 +293,8 @@ class PmmlEvaluator final : public Evaluator {
   std::string display_name_;
   Signature signature_;
   std::vector<size_t> output_results_;
+  /// The signature's inputs (indices) in a TensorMap's order: sorted by name.
+  std::vector<size_t> sorted_inputs_;
   static constexpr size_t kMaxPooledContexts = 64;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<EvalContext>> pool_;

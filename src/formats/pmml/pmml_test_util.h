@@ -4,8 +4,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "formats/pmml/pmml_document.h"
+#include "formats/pmml/window_expression.h"
 
 namespace mlserving::formats::pmml::testing {
 
@@ -37,6 +39,35 @@ inline Scored ScoreOne(const PmmlDocument& doc, const std::map<std::string, Valu
   out.status = doc.ScoreRow(*ctx);
   if (!out.status.ok()) return out;
   for (const auto& r : doc.results()) out.results[r.name] = doc.ResultValue(*ctx, r);
+  return out;
+}
+
+/// Scores the rows of one request, as the evaluator does: the request-level expressions
+/// (Aggregate, Lag) are computed over all rows first, then each row is scored.
+inline std::vector<Scored> ScoreRows(const PmmlDocument& doc, const std::vector<std::map<std::string, Value>>& rows) {
+  auto ctx = doc.NewContext();
+  auto set_row = [&](EvalContext& c, int64_t r) {
+    c.BeginRow();
+    const auto& row = rows[static_cast<size_t>(r)];
+    for (size_t i = 0; i < doc.dictionary().fields.size(); ++i) {
+      auto it = row.find(doc.dictionary().fields[i].name);
+      if (it != row.end()) c.Set(doc.data_field_slots()[i], it->second);
+    }
+  };
+  RequestWindows windows;
+  std::vector<Scored> out(rows.size());
+  Status computed = windows.Compute(doc.windows(), *ctx, static_cast<int64_t>(rows.size()), set_row);
+  if (!computed.ok()) {
+    for (Scored& s : out) s.status = computed;
+    return out;
+  }
+  for (size_t r = 0; r < rows.size(); ++r) {
+    set_row(*ctx, static_cast<int64_t>(r));
+    windows.Apply(*ctx, static_cast<int64_t>(r));
+    out[r].status = doc.ScoreRow(*ctx);
+    if (!out[r].status.ok()) continue;
+    for (const auto& res : doc.results()) out[r].results[res.name] = doc.ResultValue(*ctx, res);
+  }
   return out;
 }
 

@@ -72,7 +72,7 @@ std::optional<double> RegressionModel::Evaluate(const Table& table, EvalContext&
     switch (t.kind) {
       case Term::Kind::kNumeric: {
         const Value& v = ctx.Get(t.slot);
-        std::optional<double> x = v.AsNumber();
+        std::optional<double> x = v.is_number() ? std::optional<double>(v.number()) : v.AsNumber();
         if (!x) return std::nullopt;
         y += t.coefficient * (t.exponent == 1 ? *x : std::pow(*x, t.exponent));
         break;

@@ -70,7 +70,6 @@ class TreeModel final : public Model {
   const double* NodeProbabilities(int node) const;
   size_t num_leaf_classes() const { return num_leaf_classes_; }
 
- private:
   /// The compiled form of a node's predicate and links, 24 bytes, walked instead of `Node` on
   /// the hot path. A SimplePredicate comparing a field with a number is tested on doubles when
   /// the row's value is a (non-NaN) number; anything else (other predicates, missing, strings)
@@ -83,6 +82,13 @@ class TreeModel final : public Model {
     int32_t num_children = 0;
     Op op = kGeneric;
   };
+  /// Read-only views for compilers of the tree (FlatTreeEnsemble).
+  size_t num_nodes() const { return nodes_.size(); }
+  const Node& node(int i) const { return nodes_[static_cast<size_t>(i)]; }
+  const Test& test(int i) const { return tests_[static_cast<size_t>(i)]; }
+  bool return_last_prediction() const { return return_last_prediction_; }
+
+ private:
   Tri Evaluate(int node, EvalContext& ctx) const;
   [[gnu::noinline]] Tri EvaluateGeneric(int node, EvalContext& ctx) const;
 
