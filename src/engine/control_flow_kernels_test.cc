@@ -10,29 +10,19 @@
 #include <vector>
 
 #include "engine/graph_evaluator.h"
+#include "ir/make_attribute.h"
 #include "kernels/registry.h"
 
 namespace mlserving::engine {
 namespace {
 
+using ir::IntAttr;
+using ir::IntsAttr;
+
 ir::Attribute GraphAttr(ir::Graph g) {
   ir::Attribute a;
   a.kind = ir::Attribute::Kind::kGraph;
   a.g = std::make_shared<const ir::Graph>(std::move(g));
-  return a;
-}
-
-ir::Attribute IntsAttr(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-ir::Attribute IntAttr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
   return a;
 }
 

@@ -13,24 +13,14 @@
 #include <vector>
 
 #include "engine/graph_evaluator.h"
+#include "ir/make_attribute.h"
 #include "kernels/registry.h"
 
 namespace mlserving::engine {
 namespace {
 
-ir::Attribute Int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
-ir::Attribute Ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
+using ir::IntAttr;
+using ir::IntsAttr;
 
 /// Builds graphs by value name.
 class GraphBuilder {
@@ -88,7 +78,7 @@ std::unique_ptr<GraphEvaluator> Mlp() {
   b.Node("Relu", {"h1"}, "r1");
   b.Node("Gemm", {"r1", "w2", "b2"}, "h2");
   b.Node("Relu", {"h2"}, "r2");
-  b.Node("Gemm", {"r2", "w3", "b3"}, "y", {{"transB", Int(1)}});
+  b.Node("Gemm", {"r2", "w3", "b3"}, "y", {{"transB", IntAttr(1)}});
   return b.Build("x", "y");
 }
 
@@ -102,10 +92,10 @@ std::unique_ptr<GraphEvaluator> ConvNet() {
   b.Weights("c2", {32}, 0.1f);
   b.Weights("w", {32, 10}, 0.3f);
   b.Weights("bias", {10}, 0.1f);
-  b.Node("Conv", {"x", "k1", "c1"}, "h1", {{"pads", Ints({1, 1, 1, 1})}});
+  b.Node("Conv", {"x", "k1", "c1"}, "h1", {{"pads", IntsAttr({1, 1, 1, 1})}});
   b.Node("Relu", {"h1"}, "r1");
-  b.Node("Conv", {"r1", "k2", "c2"}, "h2", {{"pads", Ints({1, 1, 1, 1})}});
-  b.Node("MaxPool", {"h2"}, "p", {{"kernel_shape", Ints({2, 2})}, {"strides", Ints({2, 2})}});
+  b.Node("Conv", {"r1", "k2", "c2"}, "h2", {{"pads", IntsAttr({1, 1, 1, 1})}});
+  b.Node("MaxPool", {"h2"}, "p", {{"kernel_shape", IntsAttr({2, 2})}, {"strides", IntsAttr({2, 2})}});
   b.Node("GlobalAveragePool", {"p"}, "g");
   b.Node("Flatten", {"g"}, "f");
   b.Node("Gemm", {"f", "w", "bias"}, "logits");
@@ -121,8 +111,8 @@ std::unique_ptr<GraphEvaluator> AttentionLike() {
   b.Weights("beta", {64}, 0.1f);
   b.Weights("wo", {64, 64}, 0.2f);
   b.Node("MatMul", {"x", "wq"}, "q");
-  b.Node("Softmax", {"q"}, "s", {{"axis", Int(-1)}});
-  b.Node("LayerNormalization", {"s", "gamma", "beta"}, "n", {{"axis", Int(-1)}});
+  b.Node("Softmax", {"q"}, "s", {{"axis", IntAttr(-1)}});
+  b.Node("LayerNormalization", {"s", "gamma", "beta"}, "n", {{"axis", IntAttr(-1)}});
   b.Node("MatMul", {"n", "wo"}, "y");
   return b.Build("x", "y");
 }

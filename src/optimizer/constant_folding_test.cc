@@ -6,15 +6,7 @@
 namespace mlserving::optimizer {
 namespace {
 
-using testing::CountOps;
-using testing::ExpectSameOutputs;
-using testing::Floats;
-using testing::GraphBuilder;
-using testing::Int64s;
-using testing::IntAttr;
-using testing::Iota;
-using testing::Rewritten;
-using testing::TensorAttr;
+using namespace testing;  // NOLINT(build/namespaces): test harness vocabulary
 
 TEST(ConstantFoldingTest, FoldsAChainOfConstantNodesAndKeepsTheRest) {
   GraphBuilder b;
@@ -114,7 +106,7 @@ TEST(ConstantFoldingTest, LeavesLargeRandomFailingAndTrainingNodesAlone) {
   b.Constant("training", Tensor::FromBools({}, {true}));
   b.Node("ConstantOfShape", {"big"}, {"huge"});
   b.Node("ConstantOfShape", {"small"}, {"tiny"});
-  b.Node("RandomUniform", {}, {"noise"}, {{"shape", testing::IntsAttr({2})}});
+  b.Node("RandomUniform", {}, {"noise"}, {{"shape", IntsAttr({2})}});
   b.Node("Reshape", {"values", "bad_shape"}, {"broken"});
   b.Node("Dropout", {"values", "", "training"}, {"dropped"}, {}, 13);
   b.Output("huge");

@@ -16,7 +16,6 @@
 
 #include "optimizer/fusion_util.h"
 #include "optimizer/passes.h"
-#include "optimizer/shape_inference.h"
 
 namespace mlserving::optimizer {
 namespace {
@@ -52,10 +51,10 @@ Tensor ScaledRowBias(const Tensor& c, double beta, int64_t n) {
 
 Result<int> FuseGemm(ir::Graph& graph, const PassContext& context) {
   if (context.registry.Find(kernels::kMlServingDomain, "FusedMatMul") == nullptr) return 0;
-  const GraphIndex index(graph);
-  const std::vector<ir::ValueType> types = DeriveTypes(graph);
-  std::vector<bool> removed(graph.nodes().size(), false);
-  int rewrites = 0;
+  FusionScope scope(graph);
+  const GraphIndex& index = scope.index;
+  const std::vector<ir::ValueType>& types = scope.types;
+  std::vector<bool>& removed = scope.removed;
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     // AddConstant may grow the graph's values, never its nodes: `gemm` stays valid.
     ir::Node& gemm = graph.nodes()[n];
@@ -108,10 +107,9 @@ Result<int> FuseGemm(ir::Graph& graph, const PassContext& context) {
     if (activation) kernels::WriteFusedActivation(*activation, fused);
     // The fused node produces the activation's output; its readers all come later.
     fused.outputs[0] = result;
-    ++rewrites;
+    ++scope.rewrites;
   }
-  RemoveNodes(graph, removed);
-  return rewrites;
+  return scope.Finish(graph);
 }
 
 }  // namespace mlserving::optimizer

@@ -8,14 +8,7 @@
 namespace mlserving::optimizer {
 namespace {
 
-using testing::CountOps;
-using testing::ExpectSameOutputs;
-using testing::Floats;
-using testing::GraphBuilder;
-using testing::Int64s;
-using testing::IntAttr;
-using testing::Iota;
-using testing::Rewritten;
+using namespace testing;  // NOLINT(build/namespaces): test harness vocabulary
 
 TEST(IdentityEliminationTest, RemovesPassThroughNodesAndRewiresTheirReaders) {
   GraphBuilder b;
@@ -27,7 +20,7 @@ TEST(IdentityEliminationTest, RemovesPassThroughNodesAndRewiresTheirReaders) {
   b.Node("Dropout", {"i1", "ratio", "training"}, {"d", ""}, {}, 13);
   b.Node("Cast", {"d"}, {"c"}, {{"to", IntAttr(1)}});  // float -> float
   b.Node("Reshape", {"c", "keep"}, {"r"});             // [N,3] -> [N,3]
-  b.Node("Dropout", {"r"}, {"d_old"}, {{"ratio", testing::FloatAttr(0.5f)}}, 10);
+  b.Node("Dropout", {"r"}, {"d_old"}, {{"ratio", FloatAttr(0.5f)}}, 10);
   b.Node("Relu", {"d_old"}, {"y"});
   b.Node("Cast", {"y"}, {"yi"}, {{"to", IntAttr(7)}});  // a real conversion: stays
   b.Output("yi");

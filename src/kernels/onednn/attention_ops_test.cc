@@ -13,37 +13,15 @@
 #include <vector>
 
 #include "kernels/fused_activation.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/registry.h"
 
 namespace mlserving::kernels {
 namespace {
 
-const KernelRegistry& ReferenceRegistry() {
-  static const KernelRegistry* const registry = [] {
-    auto* r = new KernelRegistry();
-    RegisterReferenceKernels(*r);
-    return r;
-  }();
-  return *registry;
-}
-
-const KernelRegistry& FastRegistry() {
-  static const KernelRegistry* const registry = [] {
-    auto* r = new KernelRegistry();
-    RegisterReferenceKernels(*r);
-    RegisterOneDnnKernels(*r);
-    return r;
-  }();
-  return *registry;
-}
-
-Tensor Random(const Shape& shape, uint32_t seed, float low = -1.0f, float high = 1.0f) {
-  Tensor t(DType::kFloat32, shape);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(low, high);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
+using kernel_test::Random;
+using kernel_test::ReferenceOnly;
+using kernel_test::WithOneDnn;
 
 ir::Node AttentionNode(float scale, float mask_scale, bool k_transposed) {
   ir::Node node;
@@ -51,44 +29,21 @@ ir::Node AttentionNode(float scale, float mask_scale, bool k_transposed) {
   node.op_type = "Attention";
   node.domain = kMlServingDomain;
   node.opset = 1;
-  ir::Attribute s;
-  s.kind = ir::Attribute::Kind::kFloat;
-  s.f = scale;
-  node.attributes["scale"] = s;
-  s.f = mask_scale;
-  node.attributes["mask_scale"] = s;
-  ir::Attribute t;
-  t.kind = ir::Attribute::Kind::kInt;
-  t.i = k_transposed ? 1 : 0;
-  node.attributes["k_transposed"] = t;
+  node.attributes = {{"scale", kernel_test::FloatAttr(scale)},
+                     {"mask_scale", kernel_test::FloatAttr(mask_scale)},
+                     {"k_transposed", kernel_test::IntAttr(k_transposed ? 1 : 0)}};
   return node;
 }
 
 Result<Tensor> RunAttention(const KernelRegistry& registry, const ir::Node& node,
                             const std::vector<const Tensor*>& inputs, int threads) {
-  const KernelFactory* factory = registry.Find(kMlServingDomain, "Attention");
-  if (factory == nullptr) return Internal("no Attention kernel");
-  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, (*factory)(node));
+  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, kernel_test::PrepareKernel(node, registry));
   KernelContext ctx;
   ctx.inputs = inputs;
   ctx.outputs.resize(1);
   ctx.intra_op_threads = threads;
   RETURN_IF_ERROR(kernel->Compute(ctx));
   return ctx.outputs[0];
-}
-
-/// Expects equal shapes and elements within 1e-5 + 1e-4·|expected|, NaN where expected is NaN.
-void ExpectClose(const Tensor& expected, const Tensor& actual, const std::string& what) {
-  ASSERT_EQ(expected.shape(), actual.shape()) << what;
-  int reported = 0;
-  for (int64_t i = 0; i < expected.num_elements() && reported < 5; ++i) {
-    const float e = expected.data<float>()[i], a = actual.data<float>()[i];
-    const bool ok = std::isnan(e) ? std::isnan(a) : std::fabs(e - a) <= 1e-5f + 1e-4f * std::fabs(e);
-    if (!ok) {
-      ADD_FAILURE() << what << " element " << i << ": " << a << " vs reference " << e;
-      ++reported;
-    }
-  }
 }
 
 struct Case {
@@ -134,12 +89,13 @@ TEST(AttentionKernel, FastMatchesReference) {
     std::vector<const Tensor*> inputs = {&q, &k, &v};
     if (mask.defined()) inputs.push_back(&mask);
     const ir::Node node = AttentionNode(c.scale, c.mask_scale, c.k_transposed);
-    Result<Tensor> expected = RunAttention(ReferenceRegistry(), node, inputs, 1);
+    Result<Tensor> expected = RunAttention(ReferenceOnly(), node, inputs, 1);
     ASSERT_TRUE(expected.ok()) << expected.status().ToString();
     for (int threads : {1, 3}) {
-      Result<Tensor> actual = RunAttention(FastRegistry(), node, inputs, threads);
+      Result<Tensor> actual = RunAttention(WithOneDnn(), node, inputs, threads);
       ASSERT_TRUE(actual.ok()) << actual.status().ToString();
-      ExpectClose(*expected, *actual, "threads " + std::to_string(threads));
+      kernel_test::ExpectAllClose(*actual, *expected, 1e-4, 1e-5, "threads " + std::to_string(threads),
+                                  /*nan_matches_nan=*/true);
     }
   }
 }
@@ -151,7 +107,7 @@ TEST(AttentionKernel, ReferenceComputesSoftmaxOfScaledScoresTimesV) {
   const Tensor v = Tensor::FromVector<float>({3, 1}, {1, 10, 100});
   const Tensor mask = Tensor::FromVector<float>({3}, {0, -1, 0});
   const float scale = 0.5f;
-  for (const KernelRegistry* registry : {&ReferenceRegistry(), &FastRegistry()}) {
+  for (const KernelRegistry* registry : {&ReferenceOnly(), &WithOneDnn()}) {
     Result<Tensor> out = RunAttention(*registry, AttentionNode(scale, 1.0f, false), {&q, &k, &v, &mask}, 1);
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     ASSERT_EQ(out->shape(), (Shape{2, 1}));
@@ -176,7 +132,7 @@ TEST(AttentionKernel, FullyMaskedRowIsNaNLikeSoftmax) {
   const Tensor q = Random({2, 16}, 7), k = Random({9, 16}, 8), v = Random({9, 16}, 9);
   Tensor mask = Tensor::FromVector<float>({2, 9}, {-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf,  //
                                                    0, -inf, 0, -inf, 0, 0, 0, 0, -inf});
-  for (const KernelRegistry* registry : {&ReferenceRegistry(), &FastRegistry()}) {
+  for (const KernelRegistry* registry : {&ReferenceOnly(), &WithOneDnn()}) {
     Result<Tensor> out = RunAttention(*registry, AttentionNode(1.0f, 1.0f, false), {&q, &k, &v, &mask}, 1);
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     for (int e = 0; e < 16; ++e) EXPECT_TRUE(std::isnan(out->data<float>()[e]));
@@ -189,7 +145,7 @@ TEST(AttentionKernel, RejectsMismatchedInputs) {
   const Tensor k_wrong_depth = Random({2, 5, 7}, 2), k = Random({2, 5, 8}, 2), vector = Random({8}, 4);
   const Tensor bad_mask = Random({2, 3, 4}, 5), v_wrong_rows = Random({2, 6, 4}, 6);
   const ir::Node node = AttentionNode(1.0f, 1.0f, false);
-  for (const KernelRegistry* registry : {&ReferenceRegistry(), &FastRegistry()}) {
+  for (const KernelRegistry* registry : {&ReferenceOnly(), &WithOneDnn()}) {
     for (const std::vector<const Tensor*>& inputs : std::vector<std::vector<const Tensor*>>{
              {&q, &k_wrong_depth, &v}, {&q, &k, &v, &bad_mask}, {&q, &k, &v_wrong_rows}, {&vector, &k, &v}}) {
       Result<Tensor> out = RunAttention(*registry, node, inputs, 1);
@@ -199,7 +155,7 @@ TEST(AttentionKernel, RejectsMismatchedInputs) {
   }
   ir::Node bad = node;
   bad.attributes["k_transposed"].i = 2;
-  EXPECT_FALSE((*ReferenceRegistry().Find(kMlServingDomain, "Attention"))(bad).ok());
+  EXPECT_FALSE((*ReferenceOnly().Find(kMlServingDomain, "Attention"))(bad).ok());
 }
 
 }  // namespace

@@ -15,72 +15,34 @@
 
 #include "kernels/blocked_layout.h"
 #include "kernels/fused_activation.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/registry.h"
 
 namespace mlserving::kernels {
 namespace {
 
-using Attrs = std::map<std::string, ir::Attribute>;
+// Short names for the attribute builders: the case tables keep one case a line.
+constexpr auto& Int = ir::IntAttr;
+constexpr auto& Ints = ir::IntsAttr;
+constexpr auto& String = ir::StringAttr;
 
-ir::Attribute Int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute Ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute String(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
+using kernel_test::Attrs;
+using kernel_test::Random;
+using kernel_test::ReferenceOnly;
+using kernel_test::WithOneDnn;
 
-const KernelRegistry& ReferenceOnly() {
-  static const KernelRegistry* const registry = [] {
-    auto* r = new KernelRegistry();
-    RegisterReferenceKernels(*r);
-    return r;
-  }();
-  return *registry;
-}
-
-const KernelRegistry& WithOneDnn() {
-  static const KernelRegistry* const registry = [] {
-    auto* r = new KernelRegistry();
-    RegisterReferenceKernels(*r);
-    RegisterOneDnnKernels(*r);
-    return r;
-  }();
-  return *registry;
-}
-
-Tensor Random(Shape shape, uint32_t seed) {
-  Tensor t(DType::kFloat32, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
+/// Within rtol 1e-4 / atol 1e-4 of `expected` (sums of up to 576 products of values in [-1, 1]).
+void ExpectClose(const Tensor& actual, const Tensor& expected, const std::string& what) {
+  kernel_test::ExpectAllClose(actual, expected, 1e-4, 1e-4, what);
 }
 
 /// Prepares `op` of `domain` from `registry` (inputs 1.. of `inputs` as constants when
 /// `constant_weights`) and runs it once on `threads` threads.
 Result<Tensor> RunOp(const KernelRegistry& registry, const char* domain, const std::string& op, Attrs attrs,
                      const std::vector<Tensor>& inputs, bool constant_weights = true, int threads = 1) {
-  ir::Node node;
-  node.op_type = op;
-  node.domain = domain;
-  node.opset = 13;
-  node.attributes = std::move(attrs);
-  node.outputs = {100};
+  const ir::Node node = kernel_test::MakeNode(op, 13, std::move(attrs), inputs.size(), 1, domain);
   KernelCreateContext create;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    node.inputs.push_back(static_cast<ir::ValueId>(i));
     create.constant_inputs.push_back(constant_weights && i > 0 ? &inputs[i] : nullptr);
   }
   const KernelFactoryWithConstants* factory = registry.FindWithConstants(domain, op);
@@ -92,20 +54,6 @@ Result<Tensor> RunOp(const KernelRegistry& registry, const char* domain, const s
   ctx.intra_op_threads = threads;
   RETURN_IF_ERROR(kernel->Compute(ctx));
   return ctx.outputs[0];
-}
-
-/// Every element of `actual` within rtol 1e-4 / atol 1e-4 of `expected` (sums of up to 576
-/// products of values in [-1, 1]), same shape.
-void ExpectClose(const Tensor& actual, const Tensor& expected, const std::string& what) {
-  ASSERT_EQ(actual.shape(), expected.shape()) << what;
-  int reported = 0;
-  for (int64_t i = 0; i < actual.num_elements() && reported < 5; ++i) {
-    const double e = expected.data<float>()[i], a = actual.data<float>()[i];
-    if (!(std::fabs(a - e) <= 1e-4 + 1e-4 * std::fabs(e))) {
-      ADD_FAILURE() << what << ": element " << i << " is " << a << ", expected " << e;
-      ++reported;
-    }
-  }
 }
 
 TEST(BlockedLayout, ToBlockedPlacesEveryChannelAndZeroesThePadding) {

@@ -22,41 +22,18 @@
 #include <vector>
 
 #include "engine/graph_evaluator.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/registry.h"
 
 namespace mlserving::kernels {
 namespace {
 
-ir::Attribute Int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute Float(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-ir::Attribute Ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute Floats(std::vector<float> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-ir::Attribute String(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
+// Short names for the attribute builders: the case tables keep one case a line.
+constexpr auto& Int = ir::IntAttr;
+constexpr auto& Float = ir::FloatAttr;
+constexpr auto& Ints = ir::IntsAttr;
+constexpr auto& Floats = ir::FloatsAttr;
+constexpr auto& String = ir::StringAttr;
 
 /// One input of a case: its shape, whether the graph would hold it as a constant (a weight),
 /// and the range of its random values.
@@ -364,25 +341,6 @@ std::string Describe(const OpCase& c) {
   return s;
 }
 
-const KernelRegistry& ReferenceOnly() {
-  static const KernelRegistry* const registry = [] {
-    auto* r = new KernelRegistry();
-    RegisterReferenceKernels(*r);
-    return r;
-  }();
-  return *registry;
-}
-
-const KernelRegistry& WithOneDnn() {
-  static const KernelRegistry* const registry = [] {
-    auto* r = new KernelRegistry();
-    RegisterReferenceKernels(*r);
-    RegisterOneDnnKernels(*r);
-    return r;
-  }();
-  return *registry;
-}
-
 /// A prepared case: its node, inputs and both kernels.
 struct Prepared {
   ir::Node node;
@@ -392,16 +350,11 @@ struct Prepared {
 
 Prepared Prepare(const OpCase& c, uint32_t seed, bool with_constants = true) {
   Prepared p;
-  p.node.op_type = c.op;
-  p.node.domain = c.domain;
-  p.node.opset = c.opset;
-  p.node.attributes = c.attrs;
-  p.node.outputs = {100};
+  p.node = kernel_test::MakeNode(c.op, c.opset, c.attrs, c.inputs.size(), 1, c.domain);
   std::mt19937 rng(seed);
   KernelCreateContext create;
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     const InputSpec& spec = c.inputs[i];
-    p.node.inputs.push_back(static_cast<ir::ValueId>(i));
     Result<Tensor> t = Tensor::Allocate(DType::kFloat32, spec.shape);
     EXPECT_TRUE(t.ok());
     std::uniform_real_distribution<float> dist(spec.low, spec.high);
@@ -412,8 +365,8 @@ Prepared Prepare(const OpCase& c, uint32_t seed, bool with_constants = true) {
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     create.constant_inputs.push_back(with_constants && c.inputs[i].constant ? &p.inputs[i] : nullptr);
   }
-  auto reference = (*ReferenceOnly().FindWithConstants(c.domain, c.op))(p.node, create);
-  auto fast = (*WithOneDnn().FindWithConstants(c.domain, c.op))(p.node, create);
+  auto reference = (*kernel_test::ReferenceOnly().FindWithConstants(c.domain, c.op))(p.node, create);
+  auto fast = (*kernel_test::WithOneDnn().FindWithConstants(c.domain, c.op))(p.node, create);
   EXPECT_TRUE(reference.ok()) << reference.status().ToString();
   EXPECT_TRUE(fast.ok()) << fast.status().ToString();
   if (reference.ok()) p.reference = std::move(reference).value();
@@ -430,22 +383,6 @@ Result<Tensor> RunKernel(const Kernel& kernel, const std::vector<Tensor>& inputs
   return ctx.outputs[0];
 }
 
-/// Compares within rtol 1e-4 / atol 1e-5; reports the first few mismatches.
-void ExpectClose(const Tensor& fast, const Tensor& reference, const std::string& what) {
-  ASSERT_TRUE(fast.defined()) << what;
-  ASSERT_EQ(fast.shape(), reference.shape()) << what;
-  const float* f = fast.data<float>();
-  const float* r = reference.data<float>();
-  int reported = 0;
-  for (int64_t i = 0; i < fast.num_elements() && reported < 5; ++i) {
-    const double tolerance = 1e-5 + 1e-4 * std::fabs(static_cast<double>(r[i]));
-    if (!(std::fabs(static_cast<double>(f[i]) - static_cast<double>(r[i])) <= tolerance)) {
-      ADD_FAILURE() << what << ": element " << i << " fast " << f[i] << " reference " << r[i];
-      ++reported;
-    }
-  }
-}
-
 TEST(OneDnnVsReference, EveryCaseMatchesTheReference) {
   uint32_t seed = 1234;
   for (const OpCase& c : Cases()) {
@@ -460,8 +397,9 @@ TEST(OneDnnVsReference, EveryCaseMatchesTheReference) {
       for (int threads : {1, 2, 1}) {
         Result<Tensor> got = RunKernel(*p.fast, p.inputs, threads);
         ASSERT_TRUE(got.ok()) << what << ": " << got.status().ToString();
-        ExpectClose(*got, *expected,
-                    what + (with_constants ? " (constants)" : "") + " threads " + std::to_string(threads));
+        kernel_test::ExpectAllClose(
+            *got, *expected, 1e-4, 1e-5,
+            what + (with_constants ? " (constants)" : "") + " threads " + std::to_string(threads));
       }
     }
   }
@@ -479,23 +417,21 @@ TEST(OneDnnVsReference, InvalidInputsFailLikeTheReference) {
   EXPECT_EQ(RunKernel(*q.fast, q.inputs, 1).status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST(OneDnnVsReference, ConcurrentCallsWithDifferentThreadCounts) {
-  OpCase conv{"Conv", 11, {{"pads", Ints({1, 1, 1, 1})}}, {In({2, 16, 20, 20}), Weight({24, 16, 3, 3}), Weight({24})}};
-  Prepared p = Prepare(conv, 99);
-  Result<Tensor> expected = RunKernel(*p.reference, p.inputs, 1);
-  ASSERT_TRUE(expected.ok());
+/// Runs the fast kernel of `p` from 4 threads, `calls` times each at 1 or 2 intra-op threads in
+/// turn; the number of calls that failed or differ from `expected` beyond rtol 1e-4 / atol 1e-5.
+int ConcurrentMismatches(const Prepared& p, const Tensor& expected, int calls) {
   std::atomic<int> mismatches{0};
   std::vector<std::thread> workers;
   for (int w = 0; w < 4; ++w) {
     workers.emplace_back([&, w] {
-      for (int i = 0; i < 5; ++i) {
+      for (int i = 0; i < calls; ++i) {
         Result<Tensor> got = RunKernel(*p.fast, p.inputs, 1 + (w + i) % 2);
-        if (!got.ok() || got->num_elements() != expected->num_elements()) {
+        if (!got.ok() || got->num_elements() != expected.num_elements()) {
           ++mismatches;
           continue;
         }
         for (int64_t e = 0; e < got->num_elements(); ++e) {
-          const float f = got->data<float>()[e], r = expected->data<float>()[e];
+          const float f = got->data<float>()[e], r = expected.data<float>()[e];
           if (std::fabs(f - r) > 1e-5f + 1e-4f * std::fabs(r)) {
             ++mismatches;
             break;
@@ -505,7 +441,15 @@ TEST(OneDnnVsReference, ConcurrentCallsWithDifferentThreadCounts) {
     });
   }
   for (std::thread& t : workers) t.join();
-  EXPECT_EQ(mismatches.load(), 0);
+  return mismatches.load();
+}
+
+TEST(OneDnnVsReference, ConcurrentCallsWithDifferentThreadCounts) {
+  OpCase conv{"Conv", 11, {{"pads", Ints({1, 1, 1, 1})}}, {In({2, 16, 20, 20}), Weight({24, 16, 3, 3}), Weight({24})}};
+  Prepared p = Prepare(conv, 99);
+  Result<Tensor> expected = RunKernel(*p.reference, p.inputs, 1);
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(ConcurrentMismatches(p, *expected, 5), 0);
 }
 
 TEST(OneDnnVsReference, ConcurrentRowSplitMatMuls) {
@@ -517,28 +461,7 @@ TEST(OneDnnVsReference, ConcurrentRowSplitMatMuls) {
   Prepared p = Prepare(layer, 77);
   Result<Tensor> expected = RunKernel(*p.reference, p.inputs, 1);
   ASSERT_TRUE(expected.ok());
-  std::atomic<int> mismatches{0};
-  std::vector<std::thread> workers;
-  for (int w = 0; w < 4; ++w) {
-    workers.emplace_back([&, w] {
-      for (int i = 0; i < 50; ++i) {
-        Result<Tensor> got = RunKernel(*p.fast, p.inputs, 1 + (w + i) % 2);
-        if (!got.ok() || got->num_elements() != expected->num_elements()) {
-          ++mismatches;
-          continue;
-        }
-        for (int64_t e = 0; e < got->num_elements(); ++e) {
-          const float f = got->data<float>()[e], r = expected->data<float>()[e];
-          if (std::fabs(f - r) > 1e-5f + 1e-4f * std::fabs(r)) {
-            ++mismatches;
-            break;
-          }
-        }
-      }
-    });
-  }
-  for (std::thread& t : workers) t.join();
-  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(ConcurrentMismatches(p, *expected, 50), 0);
 }
 
 TEST(KernelCreateContext, RegistryHandsConstantsToFactoriesThatTakeThem) {

@@ -9,44 +9,23 @@
 #include <vector>
 
 #include "kernels/fused_activation.h"
-#include "kernels/reference/op_test_util.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/registry.h"
 
 namespace mlserving::kernels {
 namespace {
 
-using op_test::Attrs;
-using op_test::FloatsAttr;
-using op_test::StringAttr;
-
-const KernelRegistry& ReferenceOnly() {
-  static const KernelRegistry* const registry = [] {
-    auto* r = new KernelRegistry();
-    RegisterReferenceKernels(*r);
-    return r;
-  }();
-  return *registry;
-}
+using kernel_test::Attrs;
+using kernel_test::FloatsAttr;
+using kernel_test::ReferenceOnly;
+using kernel_test::StringAttr;
 
 /// Prepares the com.mlserving `op` through `registry` and runs it once.
 Result<Tensor> RunFused(const KernelRegistry& registry, const std::string& op, Attrs attrs,
                         const std::vector<Tensor>& inputs) {
-  ir::Node node;
-  node.name = "fused";
-  node.op_type = op;
-  node.domain = kMlServingDomain;
-  node.opset = 1;
-  node.attributes = std::move(attrs);
-  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(static_cast<ir::ValueId>(i));
-  node.outputs = {100};
-  const KernelFactory* factory = registry.Find(kMlServingDomain, op);
-  if (factory == nullptr) return NotFound("no kernel for " + op);
-  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, (*factory)(node));
-  KernelContext ctx;
-  for (const Tensor& t : inputs) ctx.inputs.push_back(&t);
-  ctx.outputs.assign(1, Tensor());
-  RETURN_IF_ERROR(kernel->Compute(ctx));
-  return ctx.outputs[0];
+  const ir::Node node = kernel_test::MakeNode(op, 1, std::move(attrs), inputs.size(), 1, kMlServingDomain);
+  ASSIGN_OR_RETURN(std::vector<Tensor> outputs, kernel_test::RunNode(node, inputs, registry));
+  return outputs[0];
 }
 
 std::vector<const KernelRegistry*> Registries() { return {&ReferenceOnly(), &KernelRegistry::Default()}; }
@@ -59,7 +38,7 @@ TEST(FusedMatMul, AddsTheBiasPerColumnThenTheActivation) {
   for (const KernelRegistry* registry : Registries()) {
     Result<Tensor> y = RunFused(*registry, "FusedMatMul", {{"activation", StringAttr("Relu")}}, {a, b, bias});
     ASSERT_TRUE(y.ok()) << y.status().ToString();
-    op_test::ExpectNear<float>(*y, {1, 2, 2}, {0, 1.5f, 1, 1.5f});
+    kernel_test::ExpectNear<float>(*y, {1, 2, 2}, {0, 1.5f, 1, 1.5f});
   }
 }
 
@@ -70,7 +49,7 @@ TEST(FusedMatMul, ComputesInDoubleWithoutBias) {
       RunFused(ReferenceOnly(), "FusedMatMul",
                {{"activation", StringAttr("LeakyRelu")}, {"activation_params", FloatsAttr({0.5f})}}, {a, b});
   ASSERT_TRUE(y.ok()) << y.status().ToString();
-  op_test::ExpectNear<double>(*y, {1, 1}, {0.0});
+  kernel_test::ExpectNear<double>(*y, {1, 1}, {0.0});
 }
 
 TEST(FusedMatMul, RejectsABiasThatIsNotPerColumn) {
@@ -94,7 +73,7 @@ TEST(FusedConv, AppliesClipAfterTheConvolution) {
         RunFused(*registry, "FusedConv",
                  {{"activation", StringAttr("Clip")}, {"activation_params", FloatsAttr({0, 6})}}, {x, w, bias});
     ASSERT_TRUE(y.ok()) << y.status().ToString();
-    op_test::ExpectNear<float>(*y, {1, 1, 2, 2}, {0, 2, 5, 6});
+    kernel_test::ExpectNear<float>(*y, {1, 1, 2, 2}, {0, 2, 5, 6});
   }
 }
 

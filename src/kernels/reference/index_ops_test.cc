@@ -1,12 +1,12 @@
 #include <string>
 #include <vector>
 
-#include "kernels/reference/op_test_util.h"
+#include "kernels/kernel_test_util.h"
 
 namespace mlserving::kernels {
 namespace {
 
-using namespace op_test;  // NOLINT(build/namespaces): test harness vocabulary
+using namespace kernel_test;  // NOLINT(build/namespaces): test harness vocabulary
 
 TEST(IndexOpsTest, GatherElementsWithNegativeIndices) {
   Tensor data = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});

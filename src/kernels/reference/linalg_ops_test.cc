@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/reference/kernel_test_util.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/registry.h"
 #include "tensor/float16.h"
 

@@ -1,12 +1,12 @@
 #include <string>
 #include <vector>
 
-#include "kernels/reference/op_test_util.h"
+#include "kernels/kernel_test_util.h"
 
 namespace mlserving::kernels {
 namespace {
 
-using namespace op_test;  // NOLINT(build/namespaces): test harness vocabulary
+using namespace kernel_test;  // NOLINT(build/namespaces): test harness vocabulary
 
 Tensor Einsum(const std::string& equation, const std::vector<Tensor>& inputs) {
   return Run1("Einsum", 12, {{"equation", StringAttr(equation)}}, inputs);

@@ -11,9 +11,7 @@
 namespace mlserving::kernels::reference {
 namespace {
 
-using ml_test::ExpectFloats;
-using ml_test::ExpectValues;
-using ml_test::NodeBuilder;
+using namespace ml_test;  // NOLINT(build/namespaces): test harness vocabulary
 
 Tensor Rows() { return Tensor::FromVector<float>({3, 2}, {1, 2, -3, 0.5f, 0.2f, -0.1f}); }
 
@@ -211,26 +209,21 @@ TEST(MlSvmClassifierTest, Errors) {
   out = ml_test::Run(TwoClasses("NONE").node(), {Tensor::FromVector<std::string>({1, 2}, {"a", "b"})});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
-  const auto expect_invalid = [](const NodeBuilder& builder, const std::string& what) {
-    auto kernel = ml_test::Prepare(builder.node());
-    ASSERT_FALSE(kernel.ok()) << what;
-    EXPECT_EQ(kernel.status().code(), StatusCode::kInvalidArgument) << what;
-  };
-  expect_invalid(TwoClasses("NONE").Remove("classlabels_ints"), "no labels");
-  expect_invalid(TwoClasses("NONE").Strings("classlabels_strings", {"x", "y"}), "both label lists");
-  expect_invalid(TwoClasses("NONE").Ints("vectors_per_class", {2, 2}), "more vectors than given");
-  expect_invalid(TwoClasses("NONE").Ints("vectors_per_class", {2, -1}), "negative count");
-  expect_invalid(TwoClasses("NONE").Ints("vectors_per_class", {1, 1, 1}), "vectors_per_class vs labels");
-  expect_invalid(TwoClasses("NONE").Floats("coefficients", {1, 2}), "coefficients length");
-  expect_invalid(TwoClasses("NONE").Floats("support_vectors", {1, 0, 0, 1, -1}), "support_vectors length");
-  expect_invalid(TwoClasses("NONE").Floats("rho", {1, 2}), "rho length");
-  expect_invalid(TwoClasses("NONE").Floats("prob_a", {1}), "prob_b missing");
-  expect_invalid(ThreeClasses("RBF", {0.5f, 0, 3}).Floats("prob_a", {1}).Floats("prob_b", {1}), "prob_a length");
-  expect_invalid(TwoClasses("NONE").String("kernel_type", "CUBIC"), "kernel_type");
-  expect_invalid(TwoClasses("NONE").Floats("kernel_params", {0.5f}), "kernel_params");
-  expect_invalid(TwoClasses("NOPE"), "post_transform");
-  expect_invalid(LinearMode({1, 2, 3}, {1, 2, 3, 4}), "linear coefficients");
-  expect_invalid(LinearMode({1, 2}, {1, 2}).Floats("rho", {}), "linear rho");
+  ExpectInvalid(TwoClasses("NONE").Remove("classlabels_ints"), "no labels");
+  ExpectInvalid(TwoClasses("NONE").Strings("classlabels_strings", {"x", "y"}), "both label lists");
+  ExpectInvalid(TwoClasses("NONE").Ints("vectors_per_class", {2, 2}), "more vectors than given");
+  ExpectInvalid(TwoClasses("NONE").Ints("vectors_per_class", {2, -1}), "negative count");
+  ExpectInvalid(TwoClasses("NONE").Ints("vectors_per_class", {1, 1, 1}), "vectors_per_class vs labels");
+  ExpectInvalid(TwoClasses("NONE").Floats("coefficients", {1, 2}), "coefficients length");
+  ExpectInvalid(TwoClasses("NONE").Floats("support_vectors", {1, 0, 0, 1, -1}), "support_vectors length");
+  ExpectInvalid(TwoClasses("NONE").Floats("rho", {1, 2}), "rho length");
+  ExpectInvalid(TwoClasses("NONE").Floats("prob_a", {1}), "prob_b missing");
+  ExpectInvalid(ThreeClasses("RBF", {0.5f, 0, 3}).Floats("prob_a", {1}).Floats("prob_b", {1}), "prob_a length");
+  ExpectInvalid(TwoClasses("NONE").String("kernel_type", "CUBIC"), "kernel_type");
+  ExpectInvalid(TwoClasses("NONE").Floats("kernel_params", {0.5f}), "kernel_params");
+  ExpectInvalid(TwoClasses("NOPE"), "post_transform");
+  ExpectInvalid(LinearMode({1, 2, 3}, {1, 2, 3, 4}), "linear coefficients");
+  ExpectInvalid(LinearMode({1, 2}, {1, 2}).Floats("rho", {}), "linear rho");
 }
 
 NodeBuilder Regressor(const std::string& kernel_type, std::vector<float> kernel_params) {
@@ -282,18 +275,13 @@ TEST(MlSvmRegressorTest, Errors) {
       ml_test::Run(Regressor("RBF", {0.5f, 0, 3}).node(), {Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6})});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
-  const auto expect_invalid = [](const NodeBuilder& builder, const std::string& what) {
-    auto kernel = ml_test::Prepare(builder.node());
-    ASSERT_FALSE(kernel.ok()) << what;
-    EXPECT_EQ(kernel.status().code(), StatusCode::kInvalidArgument) << what;
-  };
-  expect_invalid(Regressor("RBF", {0.5f, 0, 3}).Int("n_supports", -1), "negative n_supports");
-  expect_invalid(Regressor("RBF", {0.5f, 0, 3}).Int("n_supports", 4), "n_supports vs support vectors");
-  expect_invalid(Regressor("RBF", {0.5f, 0, 3}).Floats("coefficients", {1, 2}), "coefficients length");
-  expect_invalid(Regressor("RBF", {0.5f, 0, 3}).Floats("rho", {}), "rho");
-  expect_invalid(Regressor("RBF", {0.5f, 0, 3}).Remove("coefficients"), "no coefficients");
-  expect_invalid(Regressor("RBF", {0.5f, 0, 3}).Int("n_supports", 0), "support vectors without n_supports");
-  expect_invalid(Regressor("NOPE", {0.5f, 0, 3}), "kernel_type");
+  ExpectInvalid(Regressor("RBF", {0.5f, 0, 3}).Int("n_supports", -1), "negative n_supports");
+  ExpectInvalid(Regressor("RBF", {0.5f, 0, 3}).Int("n_supports", 4), "n_supports vs support vectors");
+  ExpectInvalid(Regressor("RBF", {0.5f, 0, 3}).Floats("coefficients", {1, 2}), "coefficients length");
+  ExpectInvalid(Regressor("RBF", {0.5f, 0, 3}).Floats("rho", {}), "rho");
+  ExpectInvalid(Regressor("RBF", {0.5f, 0, 3}).Remove("coefficients"), "no coefficients");
+  ExpectInvalid(Regressor("RBF", {0.5f, 0, 3}).Int("n_supports", 0), "support vectors without n_supports");
+  ExpectInvalid(Regressor("NOPE", {0.5f, 0, 3}), "kernel_type");
 }
 
 }  // namespace

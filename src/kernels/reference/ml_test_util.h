@@ -86,6 +86,13 @@ inline Result<std::vector<Tensor>> Run(const ir::Node& node, const std::vector<T
   return ctx.outputs;
 }
 
+/// Expects preparing `builder`'s node to fail with kInvalidArgument; `what` names the case.
+inline void ExpectInvalid(const NodeBuilder& builder, const std::string& what) {
+  Result<std::unique_ptr<Kernel>> kernel = Prepare(builder.node());
+  ASSERT_FALSE(kernel.ok()) << what;
+  EXPECT_EQ(kernel.status().code(), StatusCode::kInvalidArgument) << what;
+}
+
 inline const float kNaN = std::nanf("");
 
 /// Expects `tensor` to be float32 of `shape` holding `expected` (NaN matches NaN) to `tolerance`.

@@ -15,10 +15,7 @@
 namespace mlserving::kernels::reference {
 namespace {
 
-using ml_test::ExpectFloats;
-using ml_test::ExpectValues;
-using ml_test::kNaN;
-using ml_test::NodeBuilder;
+using namespace ml_test;  // NOLINT(build/namespaces): test harness vocabulary
 
 // One tree: node 0 "x0 <= 0.5" -> node 1 | leaf 2; node 1 "x1 < 1" -> leaf 3 | leaf 4.
 NodeBuilder OneTree(const std::string& op) {
@@ -222,25 +219,20 @@ TEST(MlTreeEnsembleClassifierTest, RejectsInputsWithTooFewFeatures) {
 }
 
 TEST(MlTreeEnsembleClassifierTest, RejectsInvalidTrees) {
-  const auto expect_invalid = [](const NodeBuilder& builder, const std::string& what) {
-    auto kernel = ml_test::Prepare(builder.node());
-    ASSERT_FALSE(kernel.ok()) << what;
-    EXPECT_EQ(kernel.status().code(), StatusCode::kInvalidArgument) << what;
-  };
-  expect_invalid(ThreeClasses("NONE").Ints("nodes_truenodeids", {1, 0, 0, 0, 0}), "cycle");
-  expect_invalid(ThreeClasses("NONE").Ints("nodes_truenodeids", {1, 9, 0, 0, 0}), "unknown child");
-  expect_invalid(ThreeClasses("NONE").Ints("nodes_truenodeids", {1, 2, 0, 0, 0}), "shared subtree");
-  expect_invalid(ThreeClasses("NONE").Ints("class_nodeids", {0, 3, 4, 4}), "weight on a branch");
-  expect_invalid(ThreeClasses("NONE").Ints("class_nodeids", {2, 3, 4, 8}), "weight on an unknown node");
-  expect_invalid(ThreeClasses("NONE").Ints("class_ids", {0, 1, 3, 0}), "class id out of range");
-  expect_invalid(ThreeClasses("NONE").Ints("nodes_featureids", {0, 1, 0, 0}), "lengths differ");
-  expect_invalid(ThreeClasses("NONE").Ints("nodes_featureids", {-1, 1, 0, 0, 0}), "negative feature");
-  expect_invalid(ThreeClasses("NONE").Ints("nodes_nodeids", {0, 1, 2, 3, 3}), "duplicate node");
-  expect_invalid(ThreeClasses("NONE").Strings("nodes_modes", {"BRANCH_XX", "BRANCH_LT", "LEAF", "LEAF", "LEAF"}),
-                 "unknown mode");
-  expect_invalid(ThreeClasses("BOGUS"), "unknown post_transform");
-  expect_invalid(ThreeClasses("NONE").Floats("base_values", {1, 2}), "base_values length");
-  expect_invalid(ThreeClasses("NONE").Ints("classlabels_int64s", {1, 2, 3}), "two label lists");
+  ExpectInvalid(ThreeClasses("NONE").Ints("nodes_truenodeids", {1, 0, 0, 0, 0}), "cycle");
+  ExpectInvalid(ThreeClasses("NONE").Ints("nodes_truenodeids", {1, 9, 0, 0, 0}), "unknown child");
+  ExpectInvalid(ThreeClasses("NONE").Ints("nodes_truenodeids", {1, 2, 0, 0, 0}), "shared subtree");
+  ExpectInvalid(ThreeClasses("NONE").Ints("class_nodeids", {0, 3, 4, 4}), "weight on a branch");
+  ExpectInvalid(ThreeClasses("NONE").Ints("class_nodeids", {2, 3, 4, 8}), "weight on an unknown node");
+  ExpectInvalid(ThreeClasses("NONE").Ints("class_ids", {0, 1, 3, 0}), "class id out of range");
+  ExpectInvalid(ThreeClasses("NONE").Ints("nodes_featureids", {0, 1, 0, 0}), "lengths differ");
+  ExpectInvalid(ThreeClasses("NONE").Ints("nodes_featureids", {-1, 1, 0, 0, 0}), "negative feature");
+  ExpectInvalid(ThreeClasses("NONE").Ints("nodes_nodeids", {0, 1, 2, 3, 3}), "duplicate node");
+  ExpectInvalid(ThreeClasses("NONE").Strings("nodes_modes", {"BRANCH_XX", "BRANCH_LT", "LEAF", "LEAF", "LEAF"}),
+                "unknown mode");
+  ExpectInvalid(ThreeClasses("BOGUS"), "unknown post_transform");
+  ExpectInvalid(ThreeClasses("NONE").Floats("base_values", {1, 2}), "base_values length");
+  ExpectInvalid(ThreeClasses("NONE").Ints("classlabels_int64s", {1, 2, 3}), "two label lists");
 }
 
 // Two trees: tree 0 "x0 <= 0.5" -> leaf 1 | leaf 2; tree 1 "x1 > 1" -> leaf 1 | leaf 2.

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "kernels/reference/kernel_test_util.h"
+#include "kernels/kernel_test_util.h"
 
 namespace mlserving::kernels::kernel_test {
 namespace {

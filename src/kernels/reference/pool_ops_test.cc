@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "kernels/reference/kernel_test_util.h"
+#include "kernels/kernel_test_util.h"
 
 namespace mlserving::kernels::kernel_test {
 namespace {

@@ -1,11 +1,11 @@
 #include <vector>
 
-#include "kernels/reference/op_test_util.h"
+#include "kernels/kernel_test_util.h"
 
 namespace mlserving::kernels {
 namespace {
 
-using namespace op_test;  // NOLINT(build/namespaces): test harness vocabulary
+using namespace kernel_test;  // NOLINT(build/namespaces): test harness vocabulary
 
 TEST(QuantizeOpsTest, QuantizeLinearRoundsHalfToEvenAndSaturates) {
   Tensor x = T1<float>({0, 1, 2.5f, 3.5f, -1, 300});

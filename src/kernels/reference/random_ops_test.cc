@@ -1,11 +1,11 @@
 #include <vector>
 
-#include "kernels/reference/op_test_util.h"
+#include "kernels/kernel_test_util.h"
 
 namespace mlserving::kernels {
 namespace {
 
-using namespace op_test;  // NOLINT(build/namespaces): test harness vocabulary
+using namespace kernel_test;  // NOLINT(build/namespaces): test harness vocabulary
 
 TEST(RandomOpsTest, SeededUniformIsInRangeAndRepeatable) {
   Attrs attrs = {{"shape", IntsAttr({2, 3})}, {"low", FloatAttr(1)}, {"high", FloatAttr(2)}, {"seed", FloatAttr(5)}};

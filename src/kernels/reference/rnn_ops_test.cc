@@ -8,58 +8,28 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernel_test_util.h"
 #include "kernels/registry.h"
 
 namespace mlserving::kernels {
 namespace {
 
-ir::Attribute IntAttr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute StringAttr(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-ir::Attribute StringsAttr(std::vector<std::string> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
-ir::Attribute FloatsAttr(std::vector<float> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
+using kernel_test::FloatsAttr;
+using kernel_test::IntAttr;
+using kernel_test::StringAttr;
+using kernel_test::StringsAttr;
 
-Result<std::vector<Tensor>> RunRnn(const std::string& op_type, std::map<std::string, ir::Attribute> attrs,
+/// Runs `op_type` at opset 14 (see kernel_test::RunOp).
+Result<std::vector<Tensor>> RunRnn(const std::string& op_type, kernel_test::Attrs attrs,
                                    const std::vector<Tensor>& inputs, size_t num_outputs) {
-  ir::Node node;
-  node.op_type = op_type;
-  node.opset = 14;
-  node.attributes = std::move(attrs);
-  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(static_cast<ir::ValueId>(i));
-  for (size_t i = 0; i < num_outputs; ++i) node.outputs.push_back(static_cast<ir::ValueId>(100 + i));
-  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, (*KernelRegistry::Default().Find("", op_type))(node));
-  KernelContext ctx;
-  for (const Tensor& t : inputs) ctx.inputs.push_back(t.defined() ? &t : nullptr);
-  ctx.outputs.assign(num_outputs, Tensor());
-  RETURN_IF_ERROR(kernel->Compute(ctx));
-  return ctx.outputs;
+  return kernel_test::RunOp(op_type, 14, std::move(attrs), inputs, num_outputs);
 }
 
 Tensor F(Shape shape, std::vector<float> v) { return Tensor::FromVector<float>(std::move(shape), v); }
 
+/// Within 2e-6 of `want` (onnxruntime's values printed with 6 decimals).
 void ExpectNear(const Tensor& got, const Shape& shape, const std::vector<float>& want) {
-  ASSERT_EQ(got.shape(), shape);
-  ASSERT_EQ(got.num_elements(), static_cast<int64_t>(want.size()));
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got.data<float>()[i], want[i], 2e-6) << "element " << i;
+  kernel_test::ExpectNear<float>(got, shape, want, 2e-6);
 }
 
 TEST(RnnOpsTest, ReverseBatchwiseRnnByHand) {

@@ -5,31 +5,20 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernel_test_util.h"
 #include "kernels/registry.h"
 
 namespace mlserving::kernels {
 namespace {
 
-ir::Attribute IntAttr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
+using kernel_test::IntAttr;
+using kernel_test::Values;
 
 /// Prepares `op_type` through the default registry and runs it on `inputs` (tensors, sequences
 /// or none); returns its single output as a Value.
-Result<Value> RunSeqOp(const std::string& op_type, std::map<std::string, ir::Attribute> attrs,
-                       const std::vector<Value>& inputs) {
-  ir::Node node;
-  node.op_type = op_type;
-  node.opset = 17;
-  node.attributes = std::move(attrs);
-  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(static_cast<ir::ValueId>(i));
-  node.outputs.push_back(100);
-  const KernelFactory* factory = KernelRegistry::Default().Find("", op_type);
-  if (factory == nullptr) return NotFound("no kernel for " + op_type);
-  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, (*factory)(node));
+Result<Value> RunSeqOp(const std::string& op_type, kernel_test::Attrs attrs, const std::vector<Value>& inputs) {
+  const ir::Node node = kernel_test::MakeNode(op_type, 17, std::move(attrs), inputs.size(), 1);
+  ASSIGN_OR_RETURN(std::unique_ptr<Kernel> kernel, kernel_test::PrepareKernel(node));
   KernelContext ctx;
   for (const Value& v : inputs) {
     ctx.inputs.push_back(v.tensor_if());
@@ -44,7 +33,6 @@ Result<Value> RunSeqOp(const std::string& op_type, std::map<std::string, ir::Att
 
 Tensor F(Shape shape, std::vector<float> v) { return Tensor::FromVector<float>(std::move(shape), v); }
 Tensor I64(int64_t v) { return Tensor::Scalar<int64_t>(v); }
-std::vector<float> Floats(const Tensor& t) { return {t.data<float>(), t.data<float>() + t.num_elements()}; }
 
 TensorSequence ThreeElements() { return {DType::kFloat32, {F({1}, {1}), F({1}, {2}), F({1}, {3})}}; }
 
@@ -55,7 +43,7 @@ TEST(SequenceOpsTest, ConstructAtAndLength) {
   EXPECT_EQ(seq->sequence().size(), 2u);
   auto last = RunSeqOp("SequenceAt", {}, {*seq, I64(-1)});
   ASSERT_TRUE(last.ok()) << last.status().message();
-  EXPECT_EQ(Floats(last->tensor()), (std::vector<float>{3}));
+  EXPECT_EQ(Values<float>(last->tensor()), (std::vector<float>{3}));
   auto length = RunSeqOp("SequenceLength", {}, {*seq});
   ASSERT_TRUE(length.ok());
   EXPECT_EQ(length->tensor().data<int64_t>()[0], 2);
@@ -74,20 +62,20 @@ TEST(SequenceOpsTest, EmptyInsertAndErase) {
   auto front = RunSeqOp("SequenceInsert", {}, {Value(ThreeElements()), F({1}, {0}), I64(0)});
   ASSERT_TRUE(front.ok()) << front.status().message();
   ASSERT_EQ(front->sequence().size(), 4u);
-  EXPECT_EQ(Floats(front->sequence().tensors[0]), (std::vector<float>{0}));
+  EXPECT_EQ(Values<float>(front->sequence().tensors[0]), (std::vector<float>{0}));
   auto back = RunSeqOp("SequenceInsert", {}, {Value(ThreeElements()), F({1}, {9})});
   ASSERT_TRUE(back.ok());
-  EXPECT_EQ(Floats(back->sequence().tensors[3]), (std::vector<float>{9}));
+  EXPECT_EQ(Values<float>(back->sequence().tensors[3]), (std::vector<float>{9}));
   EXPECT_EQ(RunSeqOp("SequenceInsert", {}, {Value(ThreeElements()), I64(1)}).status().code(),
             StatusCode::kInvalidArgument);
 
   auto erased = RunSeqOp("SequenceErase", {}, {Value(ThreeElements()), I64(-3)});
   ASSERT_TRUE(erased.ok());
   ASSERT_EQ(erased->sequence().size(), 2u);
-  EXPECT_EQ(Floats(erased->sequence().tensors[0]), (std::vector<float>{2}));
+  EXPECT_EQ(Values<float>(erased->sequence().tensors[0]), (std::vector<float>{2}));
   auto erased_last = RunSeqOp("SequenceErase", {}, {Value(ThreeElements())});
   ASSERT_TRUE(erased_last.ok());
-  EXPECT_EQ(Floats(erased_last->sequence().tensors[1]), (std::vector<float>{2}));
+  EXPECT_EQ(Values<float>(erased_last->sequence().tensors[1]), (std::vector<float>{2}));
   EXPECT_EQ(RunSeqOp("SequenceErase", {}, {Value(TensorSequence{})}).status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -96,11 +84,11 @@ TEST(SequenceOpsTest, ConcatFromSequenceConcatenatesOrStacks) {
   auto concat = RunSeqOp("ConcatFromSequence", {{"axis", IntAttr(1)}}, {Value(seq)});
   ASSERT_TRUE(concat.ok()) << concat.status().message();
   EXPECT_EQ(concat->tensor().shape(), (Shape{1, 4}));
-  EXPECT_EQ(Floats(concat->tensor()), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(Values<float>(concat->tensor()), (std::vector<float>{1, 2, 3, 4}));
   auto stacked = RunSeqOp("ConcatFromSequence", {{"axis", IntAttr(-1)}, {"new_axis", IntAttr(1)}}, {Value(seq)});
   ASSERT_TRUE(stacked.ok()) << stacked.status().message();
   EXPECT_EQ(stacked->tensor().shape(), (Shape{1, 2, 2}));
-  EXPECT_EQ(Floats(stacked->tensor()), (std::vector<float>{1, 3, 2, 4}));
+  EXPECT_EQ(Values<float>(stacked->tensor()), (std::vector<float>{1, 3, 2, 4}));
   TensorSequence mismatched{DType::kFloat32, {F({1, 2}, {1, 2}), F({2, 1}, {3, 4})}};
   EXPECT_EQ(RunSeqOp("ConcatFromSequence", {{"axis", IntAttr(1)}}, {Value(mismatched)}).status().code(),
             StatusCode::kInvalidArgument);
@@ -114,12 +102,12 @@ TEST(SequenceOpsTest, SplitToSequence) {
   EXPECT_EQ(chunks->sequence().tensors[2].shape(), (Shape{1, 2}));
   auto lengths = RunSeqOp("SplitToSequence", {{"axis", IntAttr(1)}}, {x, Tensor::FromVector<int64_t>({2}, {1, 1})});
   ASSERT_TRUE(lengths.ok());
-  EXPECT_EQ(Floats(lengths->sequence().tensors[1]), (std::vector<float>{1, 3, 5, 7, 9}));
+  EXPECT_EQ(Values<float>(lengths->sequence().tensors[1]), (std::vector<float>{1, 3, 5, 7, 9}));
   auto rows = RunSeqOp("SplitToSequence", {{"keepdims", IntAttr(0)}}, {x});
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->sequence().size(), 5u);
   EXPECT_EQ(rows->sequence().tensors[4].shape(), (Shape{2}));
-  EXPECT_EQ(Floats(rows->sequence().tensors[4]), (std::vector<float>{8, 9}));
+  EXPECT_EQ(Values<float>(rows->sequence().tensors[4]), (std::vector<float>{8, 9}));
   EXPECT_EQ(RunSeqOp("SplitToSequence", {}, {x, Tensor::FromVector<int64_t>({2}, {1, 1})}).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(RunSeqOp("SplitToSequence", {}, {x, I64(0)}).status().code(), StatusCode::kInvalidArgument);
@@ -149,7 +137,7 @@ TEST(SequenceOpsTest, IdentityPassesSequencesAndTensors) {
   EXPECT_EQ(seq->sequence().size(), 3u);
   auto tensor = RunSeqOp("Identity", {}, {F({2}, {4, 5})});
   ASSERT_TRUE(tensor.ok());
-  EXPECT_EQ(Floats(tensor->tensor()), (std::vector<float>{4, 5}));
+  EXPECT_EQ(Values<float>(tensor->tensor()), (std::vector<float>{4, 5}));
 }
 
 }  // namespace

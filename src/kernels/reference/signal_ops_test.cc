@@ -1,11 +1,11 @@
 #include <vector>
 
-#include "kernels/reference/op_test_util.h"
+#include "kernels/kernel_test_util.h"
 
 namespace mlserving::kernels {
 namespace {
 
-using namespace op_test;  // NOLINT(build/namespaces): test harness vocabulary
+using namespace kernel_test;  // NOLINT(build/namespaces): test harness vocabulary
 
 TEST(SignalOpsTest, Windows) {
   ExpectNear<float>(Run1("HannWindow", 17, {}, {Tensor::Scalar<int64_t>(4)}), {4}, {0, 0.5f, 1, 0.5f});

@@ -1,12 +1,12 @@
 #include <string>
 #include <vector>
 
-#include "kernels/reference/op_test_util.h"
+#include "kernels/kernel_test_util.h"
 
 namespace mlserving::kernels {
 namespace {
 
-using namespace op_test;  // NOLINT(build/namespaces): test harness vocabulary
+using namespace kernel_test;  // NOLINT(build/namespaces): test harness vocabulary
 
 TEST(StringOpsTest, StringNormalizerStopwordsAndCase) {
   Tensor x = T1<std::string>({"monday", "tuesday", "Monday"});
