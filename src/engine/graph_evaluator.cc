@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "kernels/constant_owner.h"
 #include "tensor/buffer_pool.h"
 
 namespace mlserving::engine {
@@ -67,7 +68,7 @@ std::unique_ptr<GraphEvaluator::RunArena> GraphEvaluator::CheckOutArena() const 
   arena->values.resize(graph_.num_values());
   for (size_t v = 0; v < arena->values.size(); ++v) {
     const ir::Value& value = graph_.value(static_cast<ir::ValueId>(v));
-    if (value.constant) arena->values[v] = *value.constant;
+    if (value.constant && value.constant->defined()) arena->values[v] = *value.constant;
   }
   arena->kctx.buffer_pool = &arena->buffers;
   return arena;
@@ -83,6 +84,61 @@ GraphEvaluator::PoolStats GraphEvaluator::pool_stats() const {
   }
   stats.arenas = idle_arenas_.size();
   return stats;
+}
+
+GraphEvaluator::ConstantStats GraphEvaluator::constant_stats() const {
+  ConstantStats stats;
+  for (size_t v = 0; v < graph_.num_values(); ++v) {
+    const std::optional<Tensor>& constant = graph_.value(static_cast<ir::ValueId>(v)).constant;
+    if (!constant || !constant->defined()) continue;
+    ++stats.held;
+    stats.held_bytes += constant->byte_size();
+  }
+  stats.taken_over = taken_over_constants_;
+  return stats;
+}
+
+void GraphEvaluator::HandOverConstants(ir::Graph& graph) {
+  const auto& nodes = graph.nodes();
+  const auto is_constant = [&graph](ir::ValueId id) {
+    return id != ir::kNoValue && graph.value(id).constant && graph.value(id).constant->defined();
+  };
+  // keep[v]: something other than a kernel that takes v over may read it.
+  std::vector<bool> keep(graph.num_values(), false), read(graph.num_values(), false);
+  for (ir::ValueId id : graph.outputs()) keep[static_cast<size_t>(id)] = true;
+  for (ir::ValueId id : graph.inputs()) keep[static_cast<size_t>(id)] = true;
+  for (const auto& implicit : implicit_inputs_) {
+    for (ir::ValueId id : implicit) keep[static_cast<size_t>(id)] = true;
+  }
+  std::vector<kernels::ConstantInputOwner*> owners(nodes.size(), nullptr);
+  std::vector<std::vector<size_t>> offered(nodes.size());
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    owners[n] = dynamic_cast<kernels::ConstantInputOwner*>(kernels_[n].get());
+    if (owners[n] != nullptr) offered[n] = owners[n]->OwnableConstantInputs();
+    for (size_t i = 0; i < nodes[n].inputs.size(); ++i) {
+      const ir::ValueId in = nodes[n].inputs[i];
+      if (!is_constant(in)) continue;
+      read[static_cast<size_t>(in)] = true;
+      if (std::find(offered[n].begin(), offered[n].end(), i) == offered[n].end()) keep[static_cast<size_t>(in)] = true;
+    }
+  }
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    std::vector<size_t> handed;
+    for (size_t i : offered[n]) {
+      if (i >= nodes[n].inputs.size()) continue;
+      const ir::ValueId in = nodes[n].inputs[i];
+      if (is_constant(in) && !keep[static_cast<size_t>(in)]) handed.push_back(i);
+    }
+    if (!handed.empty()) owners[n]->TakeOverConstantInputs(handed);
+  }
+  for (size_t v = 0; v < graph.num_values(); ++v) {
+    const ir::ValueId id = static_cast<ir::ValueId>(v);
+    if (!is_constant(id) || keep[v] || !read[v]) continue;
+    // Still a constant (never a transient value), now undefined: its slot in every run's value
+    // table stays empty, so its readers receive null.
+    graph.value(id).constant = Tensor();
+    ++taken_over_constants_;
+  }
 }
 
 void GraphEvaluator::ReturnArena(std::unique_ptr<RunArena> arena) const {
@@ -166,6 +222,7 @@ Result<std::unique_ptr<GraphEvaluator>> GraphEvaluator::Create(ir::Graph graph,
       evaluator->transient_values_.push_back(static_cast<ir::ValueId>(v));
     }
   }
+  evaluator->HandOverConstants(graph);
   evaluator->graph_ = std::move(graph);
   return evaluator;
 }

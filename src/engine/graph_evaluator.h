@@ -26,6 +26,12 @@ namespace mlserving::engine {
 /// allocating through KernelContext::Allocate take their outputs from there. At most
 /// kMaxIdleArenas arenas are kept between calls, each bounded by BufferPool::kDefaultMaxBytes.
 ///
+/// Constant ownership: a kernel may hold some constant inputs itself (packed weights,
+/// kernels/constant_owner.h). Create() hands a constant over to its readers when every reader
+/// offers to take it and nothing else can read it (a graph output, a subgraph's outer-scope
+/// read, a graph input with a default), then drops the graph's tensor; those readers receive
+/// null for it at run time. Otherwise the graph keeps the constant and passes it as usual.
+///
 /// A node whose subgraphs read values of this graph (ir::ImplicitInputs) counts as a consumer of
 /// them and receives them as KernelContext::implicit_inputs.
 class GraphEvaluator {
@@ -63,6 +69,15 @@ class GraphEvaluator {
   };
   PoolStats pool_stats() const;
 
+  /// The graph's constants: those it holds (count, bytes) and those it released because the
+  /// kernels reading them hold them in their own form (kernels/constant_owner.h).
+  struct ConstantStats {
+    size_t held = 0;
+    size_t held_bytes = 0;
+    size_t taken_over = 0;
+  };
+  ConstantStats constant_stats() const;
+
  private:
   struct RunArena;
   /// Returns `arena` to the idle list on destruction (or frees it when the list is full).
@@ -71,6 +86,9 @@ class GraphEvaluator {
   GraphEvaluator() = default;
   std::unique_ptr<RunArena> CheckOutArena() const;
   void ReturnArena(std::unique_ptr<RunArena> arena) const;
+  /// Hands constants over to the kernels that offer to hold them (see the class comment) and
+  /// releases them from `graph`. Needs kernels_ and implicit_inputs_.
+  void HandOverConstants(ir::Graph& graph);
 
   ir::Graph graph_;
   std::vector<std::unique_ptr<kernels::Kernel>> kernels_;  ///< one per node, in node order
@@ -80,6 +98,8 @@ class GraphEvaluator {
   std::vector<std::vector<ir::ValueId>> release_after_;
   /// The values that are not constants (reset at the end of every run).
   std::vector<ir::ValueId> transient_values_;
+  /// Constants released from graph_ (left as undefined tensors) because their readers hold them.
+  size_t taken_over_constants_ = 0;
 
   mutable std::mutex arenas_mu_;
   mutable std::vector<std::unique_ptr<RunArena>> idle_arenas_;

@@ -8,16 +8,20 @@
 // chains of convolutions run without a reorder around each. PreferredChannelBlock() lives here
 // too: it asks the convolution primitive which block it picks.
 
+#include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "kernels/blocked_layout.h"
+#include "kernels/constant_owner.h"
 #include "kernels/onednn/blocked_desc.h"
 #include "kernels/onednn/families.h"
 #include "kernels/onednn/onednn_util.h"
 #include "kernels/onednn/post_ops.h"
+#include "kernels/onednn/return_freed_memory.h"
 #include "kernels/reference/kernel_util.h"
 #include "kernels/reference/window_util.h"
 
@@ -98,7 +102,10 @@ struct BlockedLayout {
 /// Conv, or ConvTranspose when `transpose` is set, or FusedConv (Conv then `activation`, as a
 /// post-op), or BlockedConv when `blocked` is set. Fast path: float32, rank 3 to 5, consistent
 /// channels and geometry; everything else (and every error report) is the reference's.
-class ConvKernel : public FallbackKernel {
+/// Constant float32 weights are offered for take-over (kernels/constant_owner.h): once handed
+/// over, the kernel keeps them only packed (the graph drops its copy); otherwise it packs a copy
+/// of the graph's.
+class ConvKernel : public FallbackKernel, public ConstantInputOwner {
  public:
   ConvKernel(std::unique_ptr<Kernel> fallback, WindowAttrs attrs, int64_t group, const Tensor* constant_weights,
              std::optional<TransposeAttrs> transpose, FusedActivation activation = {},
@@ -112,60 +119,92 @@ class ConvKernel : public FallbackKernel {
     if (constant_weights != nullptr) constant_weights_ = *constant_weights;
   }
 
+  std::vector<size_t> OwnableConstantInputs() const override {
+    if (constant_weights_.defined() && constant_weights_.dtype() == DType::kFloat32 &&
+        constant_weights_.num_elements() > 0 && constant_weights_.rank() >= 3) {
+      return {1};
+    }
+    return {};
+  }
+
+  void TakeOverConstantInputs(const std::vector<size_t>& inputs) override {
+    if (std::find(inputs.begin(), inputs.end(), size_t{1}) == inputs.end()) return;
+    if (OwnableConstantInputs().empty()) return;
+    owned_w_shape_ = constant_weights_.shape();  // packed on first use, then dropped (Prepare)
+  }
+
   Status Compute(KernelContext& ctx) const override {
     const Tensor* x = ctx.input(0);
-    const Tensor* w = ctx.input(1);
     const Tensor* b = ctx.input(2);
-    if (!AllFloat32NonEmpty({x, w}) || (b != nullptr && !AllFloat32NonEmpty({b}))) return Fallback(ctx);
+    // W is the constant the kernel took over: its own, packed copy, of shape owned_w_shape_.
+    if (ctx.input(1) == nullptr && !owned_w_shape_.empty()) return ComputeWith(ctx, x, nullptr, owned_w_shape_, b);
+    const Tensor* w = ctx.input(1);
+    if (w == nullptr) return Fallback(ctx);
+    return ComputeWith(ctx, x, w, w->shape(), b);
+  }
+
+ private:
+  /// Compute() for weights `w` of shape `w_shape`; `w` is null for the weights the kernel holds.
+  Status ComputeWith(KernelContext& ctx, const Tensor* x, const Tensor* w, const Shape& w_shape,
+                     const Tensor* b) const {
+    const bool own_w = w == nullptr;
+    const auto fallback = [&] { return own_w ? FallbackWithOwnW(ctx) : Fallback(ctx); };
+    if (!AllFloat32NonEmpty({x}) || (!own_w && !AllFloat32NonEmpty({w})) ||
+        (b != nullptr && !AllFloat32NonEmpty({b}))) {
+      return fallback();
+    }
+    const int64_t w_rank = static_cast<int64_t>(w_shape.size());
     // The logical [N, C, spatial...] shape of X (its stored shape unless X is blocked).
     Shape x_shape = x->shape();
     if (blocked_ && blocked_->src_block > 0) {
-      if (x->rank() < 4 || x->shape().back() != blocked_->src_block || w->rank() != x->rank() - 1) {
-        return Fallback(ctx);
+      if (x->rank() < 4 || x->shape().back() != blocked_->src_block || w_rank != x->rank() - 1) {
+        return fallback();
       }
       x_shape.pop_back();
-      x_shape[1] = w->dim(1) * group_;
+      x_shape[1] = w_shape[1] * group_;
       if (ChannelBlocks(x_shape[1], blocked_->src_block) != x->dim(1) || !BlockedDesc(x_shape, blocked_->src_block)) {
-        return Fallback(ctx);
+        return fallback();
       }
     }
     const int64_t rank = static_cast<int64_t>(x_shape.size());
-    if (rank < 3 || rank > 5 || w->rank() != rank) return Fallback(ctx);
-    int64_t out_channels = w->dim(0);
+    if (rank < 3 || rank > 5 || w_rank != rank) return fallback();
+    int64_t out_channels = w_shape[0];
     if (transpose_) {
-      out_channels = w->dim(1) * group_;
-      if (x_shape[1] != w->dim(0) || x_shape[1] % group_ != 0) return Fallback(ctx);
-    } else if (x_shape[1] != w->dim(1) * group_ || out_channels % group_ != 0) {
-      return Fallback(ctx);
+      out_channels = w_shape[1] * group_;
+      if (x_shape[1] != w_shape[0] || x_shape[1] % group_ != 0) return fallback();
+    } else if (x_shape[1] != w_shape[1] * group_ || out_channels % group_ != 0) {
+      return fallback();
     }
-    if (b != nullptr && (b->rank() != 1 || b->dim(0) != out_channels)) return Fallback(ctx);
-    const std::vector<int64_t> kernel(w->shape().begin() + 2, w->shape().end());
+    if (b != nullptr && (b->rank() != 1 || b->dim(0) != out_channels)) return fallback();
+    const std::vector<int64_t> kernel(w_shape.begin() + 2, w_shape.end());
     const std::vector<int64_t> spatial(x_shape.begin() + 2, x_shape.end());
     Result<WindowGeometry> geometry =
         transpose_ ? TransposeGeometry(attrs_, *transpose_, spatial, kernel) : ResolveWindow(attrs_, kernel, spatial);
-    if (!geometry.ok()) return Fallback(ctx);  // the reference reports the error
+    if (!geometry.ok()) return fallback();  // the reference reports the error
     const WindowGeometry& g = *geometry;
     Shape out_shape = {x_shape[0], out_channels};
     out_shape.insert(out_shape.end(), g.out.begin(), g.out.end());
-    if (blocked_ && (!BlockedDesc(out_shape, blocked_->block))) return Fallback(ctx);
+    if (blocked_ && (!BlockedDesc(out_shape, blocked_->block))) return fallback();
     const Shape stored_out_shape = blocked_ ? BlockedShape(out_shape, blocked_->block) : out_shape;
-    // Weights are packed only when they are the graph constant the kernel was created with.
-    const bool packed = constant_weights_.defined() && w->raw_data() == constant_weights_.raw_data();
+    // Weights are packed when the kernel holds them, or when they are the graph constant the
+    // kernel was created with (then packed beside the graph's copy).
+    const bool packed = own_w || (owned_w_shape_.empty() && constant_weights_.defined() &&
+                                  w->raw_data() == constant_weights_.raw_data());
 
     // Work: every output of a convolution (every input of a transposed one) takes one
     // multiply-add per weight of its group.
     const double work = static_cast<double>(transpose_ ? x->num_elements() : reference::Product(out_shape)) *
-                        static_cast<double>(w->num_elements() / w->dim(0));
+                        static_cast<double>(reference::Product(w_shape) / w_shape[0]);
     const int threads = ThreadsFor(ctx, work);
     std::vector<int64_t> key = {threads, b != nullptr, packed};
     AppendShape(key, x->shape());
-    AppendShape(key, w->shape());
+    AppendShape(key, w_shape);
     return CatchDnnl("Conv", [&]() -> Status {
       ScopedOmpThreads omp_threads(threads);
       ASSIGN_OR_RETURN(std::shared_ptr<const ConvPrimitive> p, cache_.GetOrCreate(key, [&] {
-        return Prepare(x_shape, *w, out_channels, b != nullptr, packed, g, out_shape);
+        return Prepare(x_shape, w_shape, out_channels, b != nullptr, packed, g, out_shape);
       }));
-      if (p->pd == nullptr) return Fallback(ctx);
+      if (p->pd == nullptr) return fallback();
       const dnnl::memory src = ReorderTo(WrapTensor(p->user_src, *x), p->pd->src_desc(0));
       const dnnl::memory weights = packed ? p->packed_weights : WrapTensor(p->user_weights, *w);
       ASSIGN_OR_RETURN(Tensor out, ctx.AllocateUninitialized(DType::kFloat32, stored_out_shape));
@@ -182,17 +221,16 @@ class ConvKernel : public FallbackKernel {
     });
   }
 
- private:
   /// Creates the primitive for one key (called under the cache lock, which also guards packed_).
   /// Plain layouts at the boundary (blocked ones for BlockedConv, which the primitive must then
   /// use as they are); oneDNN picks the internal layouts of the others and of (constant) weights.
-  Result<std::shared_ptr<const ConvPrimitive>> Prepare(const Shape& x_shape, const Tensor& w, int64_t out_channels,
+  Result<std::shared_ptr<const ConvPrimitive>> Prepare(const Shape& x_shape, const Shape& w_shape, int64_t out_channels,
                                                        bool has_bias, bool packed, const WindowGeometry& g,
                                                        const Shape& out_shape) const {
     auto entry = std::make_shared<ConvPrimitive>();
     const bool blocked_src = blocked_ && blocked_->src_block > 0;
     entry->user_src = blocked_src ? *BlockedDesc(x_shape, blocked_->src_block) : PlainDesc(x_shape);
-    entry->user_weights = UserWeights(w);
+    entry->user_weights = UserWeights(w_shape);
     entry->user_dst = blocked_ ? *BlockedDesc(out_shape, blocked_->block) : PlainDesc(out_shape);
     entry->bias = PlainDesc({out_channels});
     dnnl::memory::dims dilations = g.dilations;
@@ -238,34 +276,63 @@ class ConvKernel : public FallbackKernel {
     }
     if (packed) {
       const dnnl::memory::desc layout = entry->pd->weights_desc(0);
+      std::lock_guard<std::mutex> lock(weights_mu_);
       for (const auto& [desc, memory] : packed_) {
         if (desc == layout) entry->packed_weights = memory;
       }
       if (!entry->packed_weights) {
-        // A plain layout aliases the constant, which constant_weights_ keeps alive.
-        entry->packed_weights = ReorderTo(WrapTensor(entry->user_weights, constant_weights_), layout);
+        // A plain layout aliases the constant, which constant_weights_ then keeps alive; held
+        // weights whose plain form is gone are reordered from a layout packed before.
+        entry->packed_weights = constant_weights_.defined()
+                                    ? ReorderTo(WrapTensor(entry->user_weights, constant_weights_), layout)
+                                    : ReorderTo(packed_.front().second, layout);
         packed_.emplace_back(layout, entry->packed_weights);
+        if (!owned_w_shape_.empty() && constant_weights_.defined() && layout != entry->user_weights) {
+          constant_weights_ = Tensor();
+          ReturnFreedMemory();
+        }
       }
     }
     return std::shared_ptr<const ConvPrimitive>(std::move(entry));
   }
 
+  /// The fallback for a call whose weights are the ones the kernel holds: rebuilt in their plain
+  /// ONNX form (from the packed copy once the plain one is dropped) for this call only.
+  Status FallbackWithOwnW(KernelContext& ctx) const {
+    Tensor plain;
+    RETURN_IF_ERROR(CatchDnnl("Conv", [&]() -> Status {
+      std::lock_guard<std::mutex> lock(weights_mu_);
+      if (constant_weights_.defined()) {
+        plain = constant_weights_;
+        return Status::Ok();
+      }
+      ASSIGN_OR_RETURN(plain, Tensor::AllocateUninitialized(DType::kFloat32, owned_w_shape_));
+      ReorderInto(packed_.front().second, WrapTensor(UserWeights(owned_w_shape_), plain));
+      return Status::Ok();
+    }));
+    if (ctx.inputs.size() < 2) ctx.inputs.resize(2, nullptr);
+    ctx.inputs[1] = &plain;
+    Status status = Fallback(ctx);
+    ctx.inputs[1] = nullptr;
+    return status;
+  }
+
   /// The ONNX weights as oneDNN's logical weights: Conv W [O, I/g, k...] is {[g,] O/g, I/g, k...};
   /// ConvTranspose W [I, O/g, k...] is the same logical shape over permuted strides.
-  dnnl::memory::desc UserWeights(const Tensor& w) const {
-    const int64_t spatial = reference::Product(std::vector<int64_t>(w.shape().begin() + 2, w.shape().end()));
-    dnnl::memory::dims dims(w.shape().begin(), w.shape().end());
+  dnnl::memory::desc UserWeights(const Shape& w) const {
+    const int64_t spatial = reference::Product(std::vector<int64_t>(w.begin() + 2, w.end()));
+    dnnl::memory::dims dims(w.begin(), w.end());
     dnnl::memory::dims strides(dims.size(), 1);
     for (size_t d = dims.size(); d-- > 3;) strides[d - 1] = strides[d] * dims[d];
     int64_t out_per_group, in_per_group;
     if (transpose_) {
-      in_per_group = w.dim(0) / group_;
-      out_per_group = w.dim(1);
+      in_per_group = w[0] / group_;
+      out_per_group = w[1];
       strides[0] = spatial;                  // output channel
       strides[1] = out_per_group * spatial;  // input channel
     } else {
-      out_per_group = w.dim(0) / group_;
-      in_per_group = w.dim(1);
+      out_per_group = w[0] / group_;
+      in_per_group = w[1];
       strides[0] = in_per_group * spatial;
       strides[1] = spatial;
     }
@@ -283,7 +350,12 @@ class ConvKernel : public FallbackKernel {
   std::optional<TransposeAttrs> transpose_;
   FusedActivation activation_;            ///< applied by the convolution primitive (kNone for Conv)
   std::optional<BlockedLayout> blocked_;  ///< set for BlockedConv
-  Tensor constant_weights_;               ///< W when it is a graph constant
+  /// W when it is a graph constant; for held weights, only until their first packing. Guarded by
+  /// weights_mu_ once the kernel runs.
+  mutable Tensor constant_weights_;
+  Shape owned_w_shape_;  ///< the shape of the weights the kernel holds; empty when it holds none
+  /// Guards constant_weights_ (for held weights) and packed_.
+  mutable std::mutex weights_mu_;
   /// Constant weights reordered per layout, shared by the cache entries that use that layout.
   mutable std::vector<std::pair<dnnl::memory::desc, dnnl::memory>> packed_;
   PrimitiveCache<ConvPrimitive> cache_;
