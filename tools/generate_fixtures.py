@@ -12,6 +12,12 @@ What it makes (all paths relative to the output directory, `fixtures/` by defaul
                          exported by skl2onnx as an SVMClassifier (prob_a/prob_b) over `float_input`.
   mlp/mlp.onnx           torch MLP 4 -> 16 Relu -> 8 Tanh -> 3 Softmax exported by the TorchScript
                          (legacy) exporter, input `x` [batch, 4], output `probabilities`.
+  regressors/*.onnx      scikit-learn regressors on penguins (LinearRegression, SVR, random forest,
+                         gradient boosting rewritten to ai.onnx.ml 3 tree tensors, a
+                         ColumnTransformer with Binarizer, a two-input pipeline joined by a
+                         FeatureVectorizer), each with <name>.cases.json.
+  labelmaps/*.onnx       LabelEncoder (ai.onnx.ml 1, 2, 4) and CategoryMapper models built with
+                         onnx.helper over the penguin categories, each with <name>.cases.json.
   <model>/cases.json     HTTP /eval request bodies and the outputs onnxruntime computes for them.
   <model>/inputs/*.npy   the inputs of one batch case, one file per model input.
   <model>/expected/*.npy the outputs of that same case, one file per model output.
@@ -52,12 +58,12 @@ from onnx import TensorProto, helper
 from skl2onnx import to_onnx
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.svm import SVC
+from sklearn.preprocessing import Binarizer, OneHotEncoder, StandardScaler
+from sklearn.svm import SVC, SVR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATASETS = Path("/work/shared/datasets")
@@ -197,8 +203,8 @@ def write_npy(path: Path, array: np.ndarray, written: list) -> None:
     write_bytes(path, buf.getvalue(), written)
 
 
-def write_cases(model_dir: Path, cases: list, written: list) -> None:
-    """cases.json holds the request bodies and expected outputs of every case."""
+def write_cases(model_dir: Path, cases: list, written: list, filename: str = "cases.json") -> None:
+    """`filename` (cases.json) holds the request bodies and expected outputs of every case."""
     serialised = []
     for case in cases:
         serialised.append(
@@ -209,7 +215,7 @@ def write_cases(model_dir: Path, cases: list, written: list) -> None:
                 "expected": {k: to_json_value(v) for k, v in case["expected"].items()},
             }
         )
-    write_json(model_dir / "cases.json", serialised, written)
+    write_json(model_dir / filename, serialised, written)
 
 
 def write_npy_case(model_dir: Path, case: dict, written: list) -> None:
@@ -600,6 +606,239 @@ def build_mlp(out: Path, written: list) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
+# regressors: scikit-learn regressors and feature steps on Penguins (predict body_mass_g), for
+# the ai.onnx.ml operators the classifiers above do not use. One .onnx and one
+# <name>.cases.json per model in fixtures/regressors/.
+# --------------------------------------------------------------------------------------------
+
+REGRESSION_FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"]
+REGRESSION_TARGET = "body_mass_g"
+
+
+def tree_ensemble_as_tensors(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Rewrites every TreeEnsembleRegressor to the ai.onnx.ml 3 form: thresholds, leaf weights and
+    base values as tensors (`*_as_tensor`) instead of float lists, and imports ai.onnx.ml 3.
+
+    skl2onnx only writes the ai.onnx.ml 1 form. The tensors stay float32: onnxruntime reads them
+    in the input's type (a double tensor fails to load for a float input).
+    """
+    for node in model.graph.node:
+        if node.op_type != "TreeEnsembleRegressor":
+            continue
+        kept = []
+        for attribute in node.attribute:
+            if attribute.name in ("nodes_values", "target_weights", "base_values"):
+                values = np.array(attribute.floats, dtype=np.float32)
+                kept.append(helper.make_attribute(
+                    attribute.name + "_as_tensor",
+                    helper.make_tensor(attribute.name + "_as_tensor", TensorProto.FLOAT, [len(values)], values)))
+            else:
+                kept.append(attribute)
+        del node.attribute[:]
+        node.attribute.extend(kept)
+    for opset in model.opset_import:
+        if opset.domain == "ai.onnx.ml":
+            opset.version = 3
+    return model
+
+
+def build_regressors(datasets: Path, out: Path, written: list) -> dict:
+    df = pd.read_csv(datasets / "penguins.csv").dropna(subset=REGRESSION_FEATURES + [REGRESSION_TARGET])
+    x = df[REGRESSION_FEATURES].to_numpy(dtype=np.float32)
+    y = df[REGRESSION_TARGET].to_numpy(dtype=np.float64)
+    x_type = [("x", FloatTensorType([None, len(REGRESSION_FEATURES)]))]
+    # bill length/depth and flipper length as two inputs: skl2onnx joins them with a FeatureVectorizer.
+    split_types = [("bill", FloatTensorType([None, 2])), ("flipper", FloatTensorType([None, 1]))]
+
+    def split(batch: np.ndarray) -> dict:
+        return {"bill": batch[:, :2], "flipper": batch[:, 2:]}
+
+    specs = {
+        "linear": (LinearRegression(), x_type, None),
+        "svr": (Pipeline([("scale", StandardScaler()), ("svr", SVR(kernel="rbf", C=1000.0))]), x_type, None),
+        "forest": (RandomForestRegressor(n_estimators=5, max_depth=4, random_state=SEED), x_type, None),
+        "boosting": (GradientBoostingRegressor(n_estimators=20, max_depth=3, random_state=SEED), x_type,
+                     tree_ensemble_as_tensors),
+        "columns": (Pipeline([("features", ColumnTransformer([
+            ("long_bill", Binarizer(threshold=45.0), [0]),
+            ("scale", StandardScaler(), [1, 2]),
+        ])), ("linear", LinearRegression())]), x_type, None),
+        "vectorizer": (Pipeline([("scale", StandardScaler()), ("linear", LinearRegression())]), split_types, None),
+    }
+
+    rng = np.random.default_rng(SEED + 3)
+    picked = np.sort(rng.choice(len(df), size=8, replace=False))
+    rows = x[picked].astype(np.float64)
+    single = [45.1, 14.5, 215.0]
+    model_dir = out / "regressors"
+    results = {}
+    for name, (estimator, initial_types, rewrite) in specs.items():
+        estimator.fit(x, y)
+        model = to_onnx(estimator, initial_types=initial_types, target_opset=SKL_TARGET_OPSET)
+        canonical_opsets(model)
+        if rewrite is not None:
+            rewrite(model)
+        onnx.checker.check_model(model, full_check=True)
+        model_bytes = model.SerializeToString()
+        write_bytes(model_dir / f"{name}.onnx", model_bytes, written)
+        sess = make_session(model_bytes)
+        two_inputs = len(initial_types) > 1
+
+        def case(case_name: str, form: str, batch: np.ndarray) -> dict:
+            batch = batch.astype(np.float32)
+            feeds = split(batch) if two_inputs else {"x": batch}
+            expected = run_model(sess, feeds, None)
+            # float32 graphs against scikit-learn's float64: a few ulps of a ~4000 g mass.
+            assert np.allclose(expected["variable"].reshape(-1), estimator.predict(batch), rtol=1e-4), \
+                (name, case_name)
+            if form == "single":
+                request = {k: v[0].astype(np.float64).tolist() for k, v in feeds.items()}
+            else:
+                request = {k: v.astype(np.float64).tolist() for k, v in feeds.items()}
+            return {"name": case_name, "request_form": form, "request": request, "feeds": feeds,
+                    "expected": expected}
+
+        cases = [
+            case("single_instance", "single", np.array([single])),
+            case("csv_sample_8", "batch", rows),
+        ]
+        write_cases(model_dir, cases, written, filename=f"{name}.cases.json")
+        results[f"regressors/{name}"] = {"model": model, "estimator": estimator}
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# labelmaps: LabelEncoder and CategoryMapper, which no scikit-learn exporter emits, built with
+# onnx.helper over the Penguins categories; one model per ai.onnx.ml opset (1, 2 and 4).
+# --------------------------------------------------------------------------------------------
+
+PENGUIN_SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
+PENGUIN_ISLANDS = ["Biscoe", "Dream", "Torgersen"]
+PENGUIN_SEXES = ["FEMALE", "MALE"]
+
+
+def label_map_model(name: str, ml_opset: int, inputs: list, outputs: list, nodes: list) -> onnx.ModelProto:
+    """A one-level graph of ai.onnx.ml nodes; inputs/outputs are (name, elem_type), all [N]."""
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info(n, t, ["N"]) for n, t in inputs],
+        [helper.make_tensor_value_info(n, t, ["N"]) for n, t in outputs])
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", 15), helper.make_opsetid("ai.onnx.ml", ml_opset)],
+        producer_name="generate_fixtures.py")
+    model.ir_version = 8
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def label_map_models(mass_by_species: dict) -> dict:
+    ml = "ai.onnx.ml"
+    species_mass = [mass_by_species[s] for s in PENGUIN_SPECIES]
+    return {
+        # ai.onnx.ml 1: LabelEncoder with classes_strings (string -> index, index -> string) and
+        # CategoryMapper both ways.
+        "labels_ml1": label_map_model("labels_ml1", 1, [
+            ("species", TensorProto.STRING), ("island_code", TensorProto.INT64), ("sex", TensorProto.STRING),
+        ], [
+            ("species_code", TensorProto.INT64), ("island", TensorProto.STRING),
+            ("sex_code", TensorProto.INT64), ("island_name", TensorProto.STRING),
+        ], [
+            helper.make_node("LabelEncoder", ["species"], ["species_code"], domain=ml,
+                             classes_strings=PENGUIN_SPECIES, default_int64=-1),
+            helper.make_node("LabelEncoder", ["island_code"], ["island"], domain=ml,
+                             classes_strings=PENGUIN_ISLANDS, default_string="unknown"),
+            helper.make_node("CategoryMapper", ["sex"], ["sex_code"], domain=ml,
+                             cats_strings=PENGUIN_SEXES, cats_int64s=[10, 20], default_int64=-1),
+            helper.make_node("CategoryMapper", ["island_code"], ["island_name"], domain=ml,
+                             cats_strings=PENGUIN_ISLANDS, cats_int64s=[0, 1, 2], default_string="nowhere"),
+        ]),
+        # ai.onnx.ml 2: keys_* / values_* lists: string -> float, int64 -> string, float -> int64.
+        "labels_ml2": label_map_model("labels_ml2", 2, [
+            ("species", TensorProto.STRING), ("island_code", TensorProto.INT64),
+            ("flipper_length_mm", TensorProto.FLOAT),
+        ], [
+            ("species_mass", TensorProto.FLOAT), ("island", TensorProto.STRING),
+            ("flipper_class", TensorProto.INT64),
+        ], [
+            helper.make_node("LabelEncoder", ["species"], ["species_mass"], domain=ml,
+                             keys_strings=PENGUIN_SPECIES, values_floats=species_mass, default_float=-1.0),
+            helper.make_node("LabelEncoder", ["island_code"], ["island"], domain=ml,
+                             keys_int64s=[10, 20, 30], values_strings=PENGUIN_ISLANDS, default_string="unknown"),
+            helper.make_node("LabelEncoder", ["flipper_length_mm"], ["flipper_class"], domain=ml,
+                             keys_floats=[181.0, 190.0, 195.0, 210.0, 217.5], values_int64s=[1, 2, 3, 4, 5],
+                             default_int64=0),
+        ]),
+        # ai.onnx.ml 4: keys_tensor / values_tensor / default_tensor: string -> int16,
+        # int64 -> double, double -> string.
+        "labels_ml4": label_map_model("labels_ml4", 4, [
+            ("species", TensorProto.STRING), ("island_code", TensorProto.INT64),
+            ("bill_length_mm", TensorProto.DOUBLE),
+        ], [
+            ("species_code", TensorProto.INT16), ("island_area", TensorProto.DOUBLE),
+            ("bill_name", TensorProto.STRING),
+        ], [
+            helper.make_node(
+                "LabelEncoder", ["species"], ["species_code"], domain=ml,
+                keys_tensor=helper.make_tensor("keys", TensorProto.STRING, [3], [s.encode() for s in PENGUIN_SPECIES]),
+                values_tensor=helper.make_tensor("values", TensorProto.INT16, [3], [100, 200, 300]),
+                default_tensor=helper.make_tensor("default", TensorProto.INT16, [1], [-7])),
+            helper.make_node(
+                "LabelEncoder", ["island_code"], ["island_area"], domain=ml,
+                keys_tensor=helper.make_tensor("keys", TensorProto.INT64, [3], [0, 1, 2]),
+                values_tensor=helper.make_tensor("values", TensorProto.DOUBLE, [3], [0.25, 1.5, 2.125]),
+                default_tensor=helper.make_tensor("default", TensorProto.DOUBLE, [1], [-1.0])),
+            helper.make_node(
+                "LabelEncoder", ["bill_length_mm"], ["bill_name"], domain=ml,
+                keys_tensor=helper.make_tensor("keys", TensorProto.DOUBLE, [3], [39.1, 46.5, 50.0]),
+                values_tensor=helper.make_tensor("values", TensorProto.STRING, [3], [b"short", b"medium", b"long"]),
+                default_tensor=helper.make_tensor("default", TensorProto.STRING, [1], [b"other"])),
+        ]),
+    }
+
+
+LABEL_MAP_NUMPY = {TensorProto.STRING: str, TensorProto.INT64: np.int64, TensorProto.FLOAT: np.float32,
+                   TensorProto.DOUBLE: np.float64}
+
+
+def build_labelmaps(datasets: Path, out: Path, written: list) -> dict:
+    df = pd.read_csv(datasets / "penguins.csv")
+    mass_by_species = {s: float(np.float32(m)) for s, m in df.groupby("species")["body_mass_g"].mean().items()}
+    # Real rows (a missing sex becomes the unknown category "?"), then unknown keys of every kind.
+    sample = df.groupby("species").sample(n=3, random_state=SEED)
+    columns = {
+        "species": sample["species"].astype(str).tolist() + ["Emperor"],
+        "island_code": [PENGUIN_ISLANDS.index(i) for i in sample["island"]] + [7],
+        "sex": sample["sex"].fillna("?").astype(str).tolist() + ["male"],
+        # Numeric keys: exact hits, near misses and a negative, as many as the rows above.
+        "flipper_length_mm": [181.0, 190.0, 195.0, 210.0, 217.5, 196.0, 200.0, 181.5, 190.0, -3.0],
+        "bill_length_mm": [39.1, 46.5, 50.0, 39.0, 46.5, 50.0, 39.1, 44.0, 50.000001, 0.0],
+    }
+    # ai.onnx.ml 2 keys the islands 10/20/30; the same rows, shifted, plus unknown codes.
+    shifted = {"island_code": [10 * (c + 1) if c < 3 else c for c in columns["island_code"]]}
+    model_dir = out / "labelmaps"
+    results = {}
+    for name, model in label_map_models(mass_by_species).items():
+        model_bytes = model.SerializeToString()
+        write_bytes(model_dir / f"{name}.onnx", model_bytes, written)
+        sess = make_session(model_bytes)
+        values = dict(columns, **shifted) if name == "labels_ml2" else columns
+
+        def case(case_name: str, form: str, rows: slice) -> dict:
+            feeds = {i.name: np.array(values[i.name][rows], dtype=LABEL_MAP_NUMPY[i.type.tensor_type.elem_type])
+                     for i in model.graph.input}
+            expected = run_model(sess, feeds, None)
+            request = {k: (to_json_value(v)[0] if form == "single" else to_json_value(v)) for k, v in feeds.items()}
+            return {"name": case_name, "request_form": form, "request": request, "feeds": feeds,
+                    "expected": expected}
+
+        cases = [case("single_instance", "single", slice(0, 1)), case("csv_sample_and_unknowns", "batch", slice(None))]
+        write_cases(model_dir, cases, written, filename=f"{name}.cases.json")
+        results[f"labelmaps/{name}"] = {"model": model}
+    return results
+
+
+# --------------------------------------------------------------------------------------------
 # broken: files a loader must reject with a useful error.
 # --------------------------------------------------------------------------------------------
 
@@ -693,8 +932,8 @@ def write_readme(out: Path, results: dict, written: list) -> None:
         "",
         "The output is deterministic (fixed seeds, no timestamps). Generated with "
         + ", ".join(f"{k} {val}" for k, val in v.items())
-        + " (see `tools/requirements.txt`). Datasets: `titanic.csv` and `iris.csv` from the"
-        " shared dataset folder, read in place.",
+        + " (see `tools/requirements.txt`). Datasets: `titanic.csv`, `iris.csv` and `penguins.csv`"
+        " from the shared dataset folder, read in place.",
         "",
         "## Models",
         "",
@@ -756,9 +995,51 @@ def write_readme(out: Path, results: dict, written: list) -> None:
         "",
         *signature_md(d["mlp"]),
         "",
+        "### `regressors/*.onnx`",
+        "",
+        "scikit-learn regressors of `body_mass_g` from `bill_length_mm`, `bill_depth_mm`, "
+        "`flipper_length_mm` on the complete penguins.csv rows, exported by skl2onnx (output "
+        "`variable`, `[N, 1]`); each `<name>.onnx` has its cases in `<name>.cases.json`. They cover "
+        "the ai.onnx.ml regression and feature operators the classifiers above do not use:",
+        "",
+        "- `linear`: LinearRegression -> `LinearRegressor`.",
+        "- `svr`: StandardScaler -> SVR(kernel=\"rbf\", C=1000) -> `Scaler`, `SVMRegressor`.",
+        "- `forest`: RandomForestRegressor(n_estimators=5, max_depth=4) -> `TreeEnsembleRegressor` "
+        "(ai.onnx.ml 1, float attribute lists).",
+        "- `boosting`: GradientBoostingRegressor(n_estimators=20, max_depth=3) -> "
+        "`TreeEnsembleRegressor` rewritten to the ai.onnx.ml 3 form (`nodes_values_as_tensor`, "
+        "`target_weights_as_tensor`, `base_values_as_tensor`, float32 tensors; the model imports "
+        "ai.onnx.ml 3).",
+        "- `columns`: ColumnTransformer(Binarizer(threshold=45) on column 0, StandardScaler on "
+        "columns 1-2) -> LinearRegression: `ArrayFeatureExtractor` selects the columns, then "
+        "`Binarizer`, `Scaler`, `Concat`, `LinearRegressor`.",
+        "- `vectorizer`: the features as two inputs, `bill` `[N, 2]` and `flipper` `[N, 1]`, "
+        "joined by a `FeatureVectorizer`, then StandardScaler -> LinearRegression (`Scaler`, "
+        "`LinearRegressor`).",
+        "",
+        *[line for name in ("linear", "svr", "forest", "boosting", "columns", "vectorizer")
+          for line in [f"`{name}`:", "", *signature_md(d[f"regressors/{name}"]), ""]],
+        "### `labelmaps/*.onnx`",
+        "",
+        "`LabelEncoder` and `CategoryMapper`, which no scikit-learn exporter emits, built with "
+        "`onnx.helper`: every input and output is `[N]`; the cases are nine penguins.csv rows "
+        "(three per species; `island_code` is the island's index in "
+        f"{PENGUIN_ISLANDS}) and a row of unknown keys, so each default is exercised.",
+        "",
+        "- `labels_ml1` (ai.onnx.ml 1): LabelEncoder with `classes_strings` string -> index "
+        "(`default_int64` -1) and index -> string (`default_string`); CategoryMapper string -> "
+        "int64 and int64 -> string.",
+        "- `labels_ml2` (ai.onnx.ml 2): LabelEncoder `keys_strings` -> `values_floats` (mean body "
+        "mass per species), `keys_int64s` -> `values_strings`, `keys_floats` -> `values_int64s`.",
+        "- `labels_ml4` (ai.onnx.ml 4): LabelEncoder `keys_tensor`/`values_tensor`/"
+        "`default_tensor`: string -> int16, int64 -> double, double -> string.",
+        "",
+        *[line for name in ("labels_ml1", "labels_ml2", "labels_ml4")
+          for line in [f"`{name}`:", "", *signature_md(d[f"labelmaps/{name}"]), ""]],
         "## Cases",
         "",
-        "`<model>/cases.json` is a list of `{name, request_form, request, expected}`:",
+        "`<model>/cases.json` (`regressors/<name>.cases.json`, `labelmaps/<name>.cases.json`) is a list "
+        "of `{name, request_form, request, expected}`:",
         "",
         "- `request` is the JSON body of an HTTP `/eval` request, an object keyed by input name.",
         "- `request_form` says how each value maps onto the input tensor:",
@@ -844,6 +1125,8 @@ def main() -> int:
         "svm": build_svm(args.datasets, out, written),
         "dictvec": build_dictvec(args.datasets, out, written),
     }
+    results.update(build_regressors(args.datasets, out, written))
+    results.update(build_labelmaps(args.datasets, out, written))
     results["broken"] = build_broken((out / "titanic" / "titanic.onnx").read_bytes(), out, written)
     write_readme(out, results, written)
     print_summary(out, results, written)
