@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "formats/pmml/compiler.h"
+#include "formats/pmml/field_domain.h"
+#include "formats/pmml/matrix.h"
 #include "formats/pmml/model_util.h"
 #include "formats/pmml/xml.h"
 
@@ -17,7 +19,14 @@ Status ClusteringModel::Score(EvalContext& ctx, Prediction& out) const {
   x.resize(n);
   bool any = false;
   for (size_t i = 0; i < n; ++i) {
-    std::optional<double> v = ctx.Get(spec_.slots[i]).AsNumber();
+    const Value& value = ctx.Get(spec_.slots[i]);
+    std::optional<double> v;
+    if (int d = spec_.domain_of[i]; d >= 0) {
+      std::optional<size_t> position = DomainIndex(spec_.domains[static_cast<size_t>(d)], value);
+      if (position) v = static_cast<double>(*position);
+    } else {
+      v = value.AsNumber();
+    }
     x[i] = v ? *v : std::nan("");
     any |= v.has_value();
   }
@@ -42,8 +51,13 @@ Result<std::unique_ptr<Model>> CompileClusteringModel(ModelCompileContext& ctx) 
     return InvalidArgument("a ClusteringModel needs functionName=\"clustering\"");
   }
   std::string_view model_class = Attr(ctx.node, "modelClass", "centerBased");
+  if (model_class == "distributionBased") {
+    return Unimplemented(
+        "ClusteringModel modelClass='distributionBased': PMML defines no scoring procedure for clusters described by "
+        "statistics (Partition, Covariances), only for centerBased clusters");
+  }
   if (model_class != "centerBased") {
-    return Unimplemented("ClusteringModel modelClass='" + std::string(model_class) + "' (only centerBased)");
+    return InvalidArgument("unknown ClusteringModel modelClass='" + std::string(model_class) + "'");
   }
   ClusteringModel::Spec spec;
   pugi::xml_node comparison = Child(ctx.node, "ComparisonMeasure");
@@ -64,7 +78,35 @@ Result<std::unique_ptr<Model>> CompileClusteringModel(ModelCompileContext& ctx) 
     if (field.compare == ComparisonMeasure::Compare::kGaussSim && field.similarity_scale == 0) {
       return InvalidArgument("gaussSim needs a non-zero similarityScale on '" + name + "'");
     }
-    spec.fields.push_back(field);
+    int domain = -1;
+    if (field.compare == ComparisonMeasure::Compare::kTable) {
+      const std::string what = "<ClusteringField field='" + name + "' compareFunction='table'>";
+      if (spec.measure.is_similarity()) {
+        return InvalidArgument(what +
+                               " needs a distance measure: similarity measures count 0/1 values and use no "
+                               "compareFunction");
+      }
+      pugi::xml_node comparisons = Child(f, "Comparisons");
+      if (!comparisons) return InvalidArgument(what + " needs a <Comparisons> matrix");
+      const DataField* declared = DeclaredDataField(ctx.compiler, slot);
+      if (!declared || DomainSize(*declared) == 0) {
+        return InvalidArgument(what +
+                               " needs the field's values (Value or Interval elements of its DataField) to "
+                               "index the rows and columns of its Comparisons matrix");
+      }
+      ASSIGN_OR_RETURN(DenseMatrix m, ParseMatrix(Child(comparisons, "Matrix"), "the Comparisons of '" + name + "'"));
+      const size_t size = DomainSize(*declared);
+      if (m.rows != size || m.cols != size) {
+        return InvalidArgument("the Comparisons matrix of '" + name + "' is " + std::to_string(m.rows) + "x" +
+                               std::to_string(m.cols) + " but the field declares " + std::to_string(size) + " values");
+      }
+      field.table_size = size;
+      field.table = std::move(m.values);
+      domain = static_cast<int>(spec.domains.size());
+      spec.domains.push_back(*declared);
+    }
+    spec.domain_of.push_back(domain);
+    spec.fields.push_back(std::move(field));
   }
   if (spec.fields.empty()) return InvalidArgument("the ClusteringModel has no center ClusteringField");
   if (pugi::xml_node weights = Child(ctx.node, "MissingValueWeights")) {
@@ -86,13 +128,35 @@ Result<std::unique_ptr<Model>> CompileClusteringModel(ModelCompileContext& ctx) 
     std::string id = HasAttr(c, "id") ? std::string(Attr(c, "id")) : std::to_string(position);
     if (ctx.info.ClassIndex(id) >= 0) return InvalidArgument("the cluster id '" + id + "' is used twice");
     ctx.info.AddClass(id);
-    ASSIGN_OR_RETURN(std::vector<double> center, NumberArray(Child(c, "Array")));
+    pugi::xml_node array = Child(c, "Array");
+    if (!array) return InvalidArgument("cluster '" + id + "' has no center <Array>");
+    std::vector<std::string> center = SplitArray(array.child_value());
+    ASSIGN_OR_RETURN(double declared_n, NumberAttr(array, "n", static_cast<double>(center.size())));
+    if (declared_n != static_cast<double>(center.size())) {
+      return InvalidArgument("the center <Array> of cluster '" + id + "' declares n=" + std::string(Attr(array, "n")) +
+                             " but holds " + std::to_string(center.size()) + " items");
+    }
     if (center.size() != center_field.size() && center.size() != spec.fields.size()) {
       return InvalidArgument("cluster '" + id + "' has " + std::to_string(center.size()) + " coordinates for " +
                              std::to_string(spec.fields.size()) + " fields");
     }
+    size_t j = 0;  // the center field coordinate i belongs to
     for (size_t i = 0; i < center.size(); ++i) {
-      if (center.size() == spec.fields.size() || center_field[i]) spec.centers.push_back(center[i]);
+      if (center.size() != spec.fields.size() && !center_field[i]) continue;
+      if (int d = spec.domain_of[j]; d >= 0) {
+        const DataField& domain = spec.domains[static_cast<size_t>(d)];
+        std::optional<size_t> position = DomainIndex(domain, ConstantLike(ctx.compiler, spec.slots[j], center[i]));
+        if (!position) {
+          return InvalidArgument("cluster '" + id + "': the center value '" + center[i] + "' of '" + domain.name +
+                                 "' is not one of the field's values, so it has no column in its Comparisons matrix");
+        }
+        spec.centers.push_back(static_cast<double>(*position));
+      } else {
+        std::optional<double> v = ParseNumber(center[i]);
+        if (!v) return InvalidArgument("cluster '" + id + "': the center item '" + center[i] + "' is not a number");
+        spec.centers.push_back(*v);
+      }
+      ++j;
     }
     TargetValue tv;
     tv.value = Value::String(id);

@@ -19,6 +19,7 @@ double ComparisonMeasure::CompareValues(const Field& f, double x, double y) {
     }
     case Compare::kDelta: return x == y ? 0.0 : 1.0;
     case Compare::kEqual: return x == y ? 1.0 : 0.0;
+    case Compare::kTable: return f.table[static_cast<size_t>(x) * f.table_size + static_cast<size_t>(y)];
   }
   return 0;
 }
@@ -73,7 +74,7 @@ Result<ComparisonMeasure::Compare> ParseCompareFunction(std::string_view name) {
   if (name == "gaussSim") return C::kGaussSim;
   if (name == "delta") return C::kDelta;
   if (name == "equal") return C::kEqual;
-  if (name == "table") return Unimplemented("compareFunction='table'");
+  if (name == "table") return C::kTable;
   return InvalidArgument("unknown compareFunction '" + std::string(name) + "'");
 }
 

@@ -23,15 +23,19 @@ struct ComparisonMeasure {
     kTanimoto,
     kBinarySimilarity
   };
-  enum class Compare : uint8_t { kAbsDiff, kGaussSim, kDelta, kEqual };
+  enum class Compare : uint8_t { kAbsDiff, kGaussSim, kDelta, kEqual, kTable };
 
   /// One compared field: its compareFunction, fieldWeight, similarityScale (gaussSim) and the
-  /// MissingValueWeights entry (q, clustering only; 1 otherwise).
+  /// MissingValueWeights entry (q, clustering only; 1 otherwise). For kTable the compared values
+  /// are positions in the field's declared domain and c(x, y) = table[x · table_size + y] (a
+  /// ClusteringField's <Comparisons> matrix).
   struct Field {
     Compare compare = Compare::kAbsDiff;
     double weight = 1;
     double similarity_scale = 1;
     double missing_weight = 1;
+    size_t table_size = 0;
+    std::vector<double> table;
   };
 
   Measure measure = Measure::kSquaredEuclidean;
@@ -55,8 +59,8 @@ struct ComparisonMeasure {
 /// Reads the measure element of a <ComparisonMeasure> and checks that its `kind` agrees with it.
 Result<ComparisonMeasure> ParseComparisonMeasure(pugi::xml_node comparison);
 
-/// Parses a compareFunction attribute value; kUnimplemented for `table`, kInvalidArgument for
-/// unknown names.
+/// Parses a compareFunction attribute value; kInvalidArgument for unknown names. `table` needs
+/// the caller to fill Field::table.
 Result<ComparisonMeasure::Compare> ParseCompareFunction(std::string_view name);
 
 }  // namespace mlserving::formats::pmml

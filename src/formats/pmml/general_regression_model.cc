@@ -5,6 +5,8 @@
 #include <map>
 
 #include "formats/pmml/compiler.h"
+#include "formats/pmml/field_domain.h"
+#include "formats/pmml/matrix.h"
 #include "formats/pmml/model_util.h"
 #include "formats/pmml/xml.h"
 
@@ -213,23 +215,28 @@ Status ReadContrasts(ModelCompileContext& ctx, GRM::Spec& spec, std::map<std::st
     pugi::xml_node matrix = Child(p, "Matrix");
     if (!matrix) continue;
     ASSIGN_OR_RETURN(Slot slot, ctx.scope.Resolve(name));
+    // Rows (and columns) follow the Categories when given, else the field's declared values.
     GRM::Contrast c;
-    for (pugi::xml_node cat : Children(Child(p, "Categories"), "Category")) {
-      c.levels.push_back(ConstantLike(ctx.compiler, slot, Attr(cat, "value")));
+    if (pugi::xml_node categories = Child(p, "Categories")) {
+      for (pugi::xml_node cat : Children(categories, "Category")) {
+        c.levels.push_back(ConstantLike(ctx.compiler, slot, Attr(cat, "value")));
+      }
+    } else if (const DataField* declared = DeclaredDataField(ctx.compiler, slot)) {
+      c.levels = declared->valid_values;
     }
-    for (pugi::xml_node row : Children(matrix, "Array")) {
-      ASSIGN_OR_RETURN(std::vector<double> values, NumberArray(row));
-      c.rows.push_back(std::move(values));
+    if (c.levels.empty()) {
+      return InvalidArgument("the contrast matrix of factor '" + name +
+                             "' has no categories to label its rows: give the Predictor a <Categories> list or "
+                             "its DataField valid <Value>s");
     }
-    if (!Children(matrix, "MatCell").empty()) {
-      return Unimplemented("the contrast matrix of '" + name + "' uses MatCell (only dense Array rows are supported)");
-    }
-    if (c.rows.size() != c.levels.size()) {
-      return InvalidArgument("the contrast matrix of '" + name + "' has " + std::to_string(c.rows.size()) +
+    ASSIGN_OR_RETURN(DenseMatrix m, ParseMatrix(matrix, "the contrast matrix of factor '" + name + "'"));
+    if (m.rows != c.levels.size()) {
+      return InvalidArgument("the contrast matrix of factor '" + name + "' has " + std::to_string(m.rows) +
                              " rows for " + std::to_string(c.levels.size()) + " categories");
     }
-    for (const auto& r : c.rows) {
-      if (r.size() != c.rows[0].size()) return InvalidArgument("the contrast matrix of '" + name + "' is ragged");
+    for (size_t r = 0; r < m.rows; ++r) {
+      c.rows.emplace_back(m.values.begin() + static_cast<std::ptrdiff_t>(r * m.cols),
+                          m.values.begin() + static_cast<std::ptrdiff_t>((r + 1) * m.cols));
     }
     contrast_of[name] = static_cast<int>(spec.contrasts.size());
     spec.contrasts.push_back(std::move(c));
@@ -428,8 +435,11 @@ Result<std::unique_ptr<Model>> CompileGeneralRegressionModel(ModelCompileContext
       break;
     case GRM::Type::kGeneralizedLinear: {
       if (k != 2) {
-        return Unimplemented("a generalizedLinear classification model with " + std::to_string(k) +
-                             " categories (only binary)");
+        // PMML's generalizedLinear scoring gives one mean μ = g⁻¹(η): for a categorical target
+        // that is the binomial probability of one of two categories. It defines nothing for more.
+        return InvalidArgument("a generalizedLinear classification model has " + std::to_string(k) +
+                               " target categories: PMML defines generalizedLinear classification for a binary "
+                               "target only (multinomialLogistic or ordinalMultinomial model more categories)");
       }
       // Without targetReferenceCategory the first category is the reference (R's glm models the
       // probability of the second level).

@@ -174,5 +174,92 @@ TEST(PmmlGeneralRegressionTest, BetaOfAnUndeclaredParameterIsRefused) {
   EXPECT_NE(doc.status().message().find("'p1'"), std::string::npos) << doc.status().message();
 }
 
+/// A regression over the factor k (declared values lo, mid, hi) coded by the contrast matrix
+/// `matrix` (rows = categories): y = 10 + 2·M[k][0] + 3·M[k][1] (PPCell value lo -> column 0,
+/// mid -> column 1: the columns follow the categories' order).
+std::string ContrastModel(const std::string& predictor) {
+  return Doc(kFields,
+             "<GeneralRegressionModel functionName=\"regression\" modelType=\"generalLinear\"><MiningSchema>"
+             "<MiningField name=\"k\"/><MiningField name=\"y\" usageType=\"target\"/></MiningSchema>"
+             "<ParameterList><Parameter name=\"p0\"/><Parameter name=\"p1\"/><Parameter name=\"p2\"/></ParameterList>"
+             "<FactorList>" +
+                 predictor +
+                 "</FactorList><PPMatrix><PPCell value=\"lo\" predictorName=\"k\" parameterName=\"p1\"/>"
+                 "<PPCell value=\"mid\" predictorName=\"k\" parameterName=\"p2\"/></PPMatrix>"
+                 "<ParamMatrix><PCell parameterName=\"p0\" beta=\"10\"/><PCell parameterName=\"p1\" beta=\"2\"/>"
+                 "<PCell parameterName=\"p2\" beta=\"3\"/></ParamMatrix></GeneralRegressionModel>");
+}
+
+TEST(PmmlGeneralRegressionTest, SparseContrastMatrix) {
+  // Deviation (sum-to-zero) coding given as MatCells (1-based, unlisted cells 0); no Categories,
+  // so the rows follow the DataField's values lo, mid, hi:
+  //   lo: (-1, -1), mid: (1, 0), hi: (0, 1).
+  // y(lo) = 10 - 2 - 3 = 5, y(mid) = 10 + 2 = 12, y(hi) = 10 + 3 = 13.
+  const std::string sparse =
+      "<Predictor name=\"k\" contrastMatrixType=\"deviation\"><Matrix nbRows=\"3\" nbCols=\"2\">"
+      "<MatCell row=\"1\" col=\"1\">-1</MatCell><MatCell row=\"1\" col=\"2\">-1</MatCell>"
+      "<MatCell row=\"2\" col=\"1\">1</MatCell><MatCell row=\"3\" col=\"2\">1</MatCell></Matrix></Predictor>";
+  // The same coding, dense, with Categories in another order (mid, lo, hi): rows and columns
+  // follow it, so PPCell lo reads column 2 and mid column 1: mid: (0, 1), lo: (-1, -1), hi: (1, 0).
+  const std::string dense =
+      "<Predictor name=\"k\"><Categories><Category value=\"mid\"/><Category value=\"lo\"/><Category "
+      "value=\"hi\"/></Categories><Matrix><Array>0 1</Array><Array>-1 -1</Array><Array>1 0</Array></Matrix>"
+      "</Predictor>";
+  // The sparse form as jpmml_evaluator scores it (it needs Categories and explicit defaults):
+  // jpmml gives y = 5, 12, 13 for lo, mid, hi. (pypmml fails on it: it reads MatCell indices
+  // as 0-based, "Column index out of range [0, 2): 2".)
+  const std::string sparse_as_jpmml =
+      "<Predictor name=\"k\"><Categories><Category value=\"lo\"/><Category value=\"mid\"/><Category "
+      "value=\"hi\"/></Categories><Matrix nbRows=\"3\" nbCols=\"2\" diagDefault=\"0\" offDiagDefault=\"0\">"
+      "<MatCell row=\"1\" col=\"1\">-1</MatCell><MatCell row=\"1\" col=\"2\">-1</MatCell>"
+      "<MatCell row=\"2\" col=\"1\">1</MatCell><MatCell row=\"3\" col=\"2\">1</MatCell></Matrix></Predictor>";
+  for (const std::string& predictor : {sparse, dense, sparse_as_jpmml}) {
+    auto doc = testing::MustLoad(ContrastModel(predictor));
+    ASSERT_NE(doc, nullptr) << PmmlDocument::Load(ContrastModel(predictor)).status().message();
+    for (auto [level, expected] : {std::pair{"lo", 5.0}, std::pair{"mid", 12.0}, std::pair{"hi", 13.0}}) {
+      auto r = testing::ScoreOne(*doc, {{"k", S(level)}});
+      ASSERT_TRUE(r.status.ok()) << r.status.message();
+      EXPECT_DOUBLE_EQ(r.Get("y").number(), expected) << level;
+    }
+  }
+}
+
+TEST(PmmlGeneralRegressionTest, ContrastMatrixErrorsNameTheFactor) {
+  struct Case {
+    std::string predictor;
+    const char* message;
+  } cases[] = {
+      {"<Predictor name=\"k\"><Matrix nbRows=\"2\" nbCols=\"2\"><MatCell row=\"1\" col=\"1\">1</MatCell></Matrix>"
+       "</Predictor>",
+       "the contrast matrix of factor 'k' has 2 rows for 3 categories"},
+      {"<Predictor name=\"k\"><Matrix nbRows=\"3\" nbCols=\"2\"><MatCell row=\"4\" col=\"1\">1</MatCell></Matrix>"
+       "</Predictor>",
+       "the contrast matrix of factor 'k': MatCell row='4'"},
+      // One column only: PPCell 'mid' (the second category) has no column.
+      {"<Predictor name=\"k\"><Matrix nbRows=\"3\" nbCols=\"1\"><MatCell row=\"1\" col=\"1\">1</MatCell></Matrix>"
+       "</Predictor>",
+       "'mid' of 'k' has no column"},
+  };
+  for (const Case& c : cases) {
+    auto doc = PmmlDocument::Load(ContrastModel(c.predictor));
+    ASSERT_FALSE(doc.ok()) << c.message;
+    EXPECT_NE(doc.status().message().find(c.message), std::string::npos) << doc.status().message();
+  }
+}
+
+TEST(PmmlGeneralRegressionTest, MultiClassGeneralizedLinearIsRefused) {
+  // generalizedLinear scores one mean g⁻¹(η): PMML defines it for a binary categorical target only.
+  auto doc = PmmlDocument::Load(Doc(
+      kFields,
+      "<GeneralRegressionModel functionName=\"classification\" modelType=\"generalizedLinear\" linkFunction=\"logit\">"
+      "<MiningSchema><MiningField name=\"x\"/><MiningField name=\"k\" usageType=\"target\"/></MiningSchema>"
+      "<ParameterList><Parameter name=\"a\"/></ParameterList><CovariateList><Predictor name=\"x\"/></CovariateList>"
+      "<PPMatrix><PPCell value=\"1\" predictorName=\"x\" parameterName=\"a\"/></PPMatrix><ParamMatrix>"
+      "<PCell parameterName=\"a\" targetCategory=\"lo\" beta=\"0.5\"/>"
+      "<PCell parameterName=\"a\" targetCategory=\"mid\" beta=\"0.2\"/></ParamMatrix></GeneralRegressionModel>"));
+  ASSERT_FALSE(doc.ok());
+  EXPECT_NE(doc.status().message().find("binary target only"), std::string::npos) << doc.status().message();
+}
+
 }  // namespace
 }  // namespace mlserving::formats::pmml
