@@ -699,6 +699,10 @@ Result<std::unique_ptr<Expression>> CompileApply(pugi::xml_node node, Scope& sco
 
 std::unique_ptr<Expression> MakeConstant(Value value) { return std::make_unique<ConstantExpr>(std::move(value)); }
 
+std::unique_ptr<Expression> MakeFieldRef(Slot slot, Value map_missing) {
+  return std::make_unique<FieldRefExpr>(slot, std::move(map_missing));
+}
+
 bool IsExpressionElement(pugi::xml_node node) {
   if (node.type() != pugi::node_element) return false;
   std::string_view n = LocalName(node);

@@ -38,4 +38,8 @@ Result<std::unique_ptr<Expression>> CompileExpressionChild(pugi::xml_node parent
 /// An expression that returns a constant (used by tests and by models for defaults).
 std::unique_ptr<Expression> MakeConstant(Value value);
 
+/// An expression that reads `slot` (a FieldRef), `map_missing` where the slot holds a missing
+/// value; its field_slot() is `slot` (collections such as a multiset are read through it).
+std::unique_ptr<Expression> MakeFieldRef(Slot slot, Value map_missing);
+
 }  // namespace mlserving::formats::pmml

@@ -13,22 +13,6 @@ namespace {
 
 using Function = WindowSpec::Function;
 
-/// Reads the per-row result a RequestWindows set on the hidden slot.
-class WindowResultExpr final : public Expression {
- public:
-  WindowResultExpr(Slot slot, Value map_missing) : slot_(slot), map_missing_(std::move(map_missing)) {}
-  Value Eval(EvalContext& ctx) const override {
-    const Value& v = ctx.Get(slot_);
-    return v.missing() ? map_missing_ : v;
-  }
-  /// The hidden slot, whose collection holds a multiset's values (AssociationModel items).
-  Slot field_slot() const override { return slot_; }
-
- private:
-  Slot slot_;
-  Value map_missing_;
-};
-
 /// Resolves a field a window expression reads per row; refuses OutputFields.
 Result<Slot> ResolveWindowField(Scope& scope, const std::string& name, const std::string& element) {
   Result<Slot> slot = scope.Resolve(name);
@@ -59,7 +43,9 @@ Result<std::unique_ptr<Expression>> Register(Scope& scope, WindowSpec spec, Data
   spec.result = table.Add(std::move(def));
   Slot result = spec.result;
   table.windows.push_back(std::make_shared<const WindowSpec>(std::move(spec)));
-  return std::unique_ptr<Expression>(new WindowResultExpr(result, std::move(map_missing)));
+  // Reads the per-row result RequestWindows sets on the hidden slot (a multiset's values as its
+  // collection, for an AssociationModel's items).
+  return MakeFieldRef(result, std::move(map_missing));
 }
 
 DataType TypeOf(Scope& scope, Slot slot) { return scope.compiler().table().slots[static_cast<size_t>(slot)].data_type; }
