@@ -23,6 +23,7 @@
 
 #include "engine/graph_evaluator.h"
 #include "kernels/kernel_test_util.h"
+#include "kernels/onednn/onednn_util.h"
 #include "kernels/registry.h"
 
 namespace mlserving::kernels {
@@ -198,6 +199,14 @@ std::vector<OpCase> Cases() {
       {"Tanh", 13, {}, {In({4, 1031})}},
       {"Gelu", 20, {}, {In({4, 1031})}},
       {"Gelu", 20, A{{"approximate", String("tanh")}}, {In({4, 1031})}},
+      // ReduceSum / ReduceMean: trailing reduced blocks (oneDNN) and the reference fallbacks
+      // (leading block, everything, below 4096 elements).
+      {"ReduceMean", 13, A{{"axes", Ints({-1})}}, {In({2, 64, 48})}},
+      {"ReduceSum", 11, A{{"axes", Ints({2, 3})}, {"keepdims", Int(0)}}, {In({3, 40, 7, 7})}},
+      {"ReduceSum", 11, A{{"axes", Ints({0})}}, {In({64, 96})}},
+      {"ReduceMean", 13, {}, {In({70, 70})}},
+      {"ReduceSum", 11, A{{"axes", Ints({1})}}, {In({3, 17})}},
+      {"ReduceMean", 13, A{{"axes", Ints({-1})}}, {In({1, 128, 768})}, true},
       {"Relu", 14, {}, {In({1, 64, 112, 112})}, true},
       {"Gelu", 20, {}, {In({128, 3072})}, true},
       // Fused ops of the graph optimizer (com.mlserving): every activation, bias or not, batched.
@@ -532,6 +541,85 @@ TEST(OneDnnVsReference, Perf) {
     const double fast2 = MedianMs([&] { ASSERT_TRUE(RunKernel(*p.fast, p.inputs, 2).ok()); });
     std::printf("%-90s %12.4f %12.4f %12.4f %8.1fx %8.1fx\n", Describe(c).substr(0, 90).c_str(), ref, fast1, fast2,
                 ref / fast1, ref / fast2);
+  }
+}
+
+/// Binary and reduction cases for the oneDNN-vs-own-kernel measurement (docs/PERFORMANCE.md,
+/// "Elementwise and reductions on oneDNN"): the reference kernel against the bare oneDNN
+/// binary / reduction primitive (cached, output allocated per call like the kernels do).
+struct PrimitiveCase {
+  OpCase op;
+  dnnl::algorithm algorithm;
+  std::vector<int64_t> axes;  ///< reductions: the normalised reduced axes
+};
+
+std::vector<PrimitiveCase> PrimitiveCases() {
+  using A = std::map<std::string, ir::Attribute>;
+  const auto mean = dnnl::algorithm::reduction_mean, sum = dnnl::algorithm::reduction_sum;
+  const auto add = dnnl::algorithm::binary_add, mul = dnnl::algorithm::binary_mul;
+  return {
+      {{"ReduceMean", 13, A{{"axes", Ints({-1})}}, {In({1, 128, 768})}}, mean, {2}},
+      {{"ReduceSum", 11, A{{"axes", Ints({-1})}}, {In({1, 128, 768})}}, sum, {2}},
+      {{"ReduceMax", 13, A{{"axes", Ints({-1})}}, {In({1, 128, 768})}}, dnnl::algorithm::reduction_max, {2}},
+      {{"ReduceMean", 13, A{{"axes", Ints({2, 3})}}, {In({1, 512, 7, 7})}}, mean, {2, 3}},
+      {{"ReduceSum", 11, A{{"axes", Ints({0})}}, {In({64, 256})}}, sum, {0}},
+      {{"ReduceSum", 11, A{{"axes", Ints({1})}}, {In({64, 256})}}, sum, {1}},
+      {{"ReduceMean", 13, A{{"axes", Ints({-1})}}, {In({1, 10})}}, mean, {1}},
+      {{"Add", 14, {}, {In({1, 64, 56, 56}), In({1, 64, 56, 56})}}, add, {}},
+      {{"Add", 14, {}, {In({1, 64, 56, 56}), In({64, 1, 1})}}, add, {}},
+      {{"Add", 14, {}, {In({128, 768}), In({768})}}, add, {}},
+      {{"Mul", 14, {}, {In({1, 64, 56, 56}), In({})}}, mul, {}},
+      {{"Add", 14, {}, {In({1, 10}), In({1, 10})}}, add, {}},
+      {{"Max", 13, {}, {In({128, 768}), In({128, 768})}}, dnnl::algorithm::binary_max, {}},
+  };
+}
+
+/// Median ms of the bare oneDNN primitive for `c` on `threads` threads.
+double OneDnnPrimitiveMs(const PrimitiveCase& c, const std::vector<Tensor>& inputs, int threads) {
+  using namespace onednn;  // NOLINT(google-build-using-namespace): test-local
+  const Tensor& x = inputs[0];
+  const dnnl::memory::dims dx(x.shape().begin(), x.shape().end());
+  ScopedOmpThreads omp_threads(threads);
+  if (c.axes.empty()) {
+    dnnl::memory::dims db(dx.size(), 1);
+    const Shape& bs = inputs[1].shape();
+    for (size_t d = 0; d < bs.size(); ++d) db[dx.size() - bs.size() + d] = bs[d];
+    const dnnl::memory::desc ma = PlainDesc(dx), mb = PlainDesc(db);
+    const dnnl::binary::primitive_desc pd(dnnl::binary::desc(c.algorithm, ma, mb, ma), DefaultAttr(), CpuEngine());
+    const dnnl::binary primitive(pd);
+    return MedianMs([&] {
+      Tensor out = Tensor::AllocateUninitialized(DType::kFloat32, x.shape()).value();
+      Execute(primitive, pd,
+              {{DNNL_ARG_SRC_0, WrapTensor(ma, x)},
+               {DNNL_ARG_SRC_1, WrapTensor(mb, inputs[1])},
+               {DNNL_ARG_DST, WrapTensor(ma, out)}});
+    });
+  }
+  dnnl::memory::dims dy = dx;
+  Shape out_shape = x.shape();
+  for (int64_t a : c.axes) dy[static_cast<size_t>(a)] = 1, out_shape[static_cast<size_t>(a)] = 1;
+  const dnnl::memory::desc mx = PlainDesc(dx), my = PlainDesc(dy);
+  const dnnl::reduction::primitive_desc pd(dnnl::reduction::desc(c.algorithm, mx, my, 0.0f, 0.0f), DefaultAttr(),
+                                           CpuEngine());
+  const dnnl::reduction primitive(pd);
+  return MedianMs([&] {
+    Tensor out = Tensor::AllocateUninitialized(DType::kFloat32, out_shape).value();
+    Execute(primitive, pd, {{DNNL_ARG_SRC, WrapTensor(mx, x)}, {DNNL_ARG_DST, WrapTensor(my, out)}});
+  });
+}
+
+TEST(OneDnnVsReference, ElementwiseAndReductionPrimitivesPerf) {
+  const char* flag = std::getenv("MLSERVING_OPTEST_PERF");
+  if (flag == nullptr || std::string(flag) != "1") GTEST_SKIP() << "set MLSERVING_OPTEST_PERF=1 to time the kernels";
+  std::printf("%-60s %10s %10s %10s %10s\n", "case", "kernel_t1", "kernel_t2", "onednn_t1", "onednn_t2");
+  uint32_t seed = 4321;
+  for (const PrimitiveCase& c : PrimitiveCases()) {
+    Prepared p = Prepare(c.op, ++seed);
+    ASSERT_TRUE(p.fast);
+    const double k1 = MedianMs([&] { ASSERT_TRUE(RunKernel(*p.fast, p.inputs, 1).ok()); });
+    const double k2 = MedianMs([&] { ASSERT_TRUE(RunKernel(*p.fast, p.inputs, 2).ok()); });
+    const double d1 = OneDnnPrimitiveMs(c, p.inputs, 1), d2 = OneDnnPrimitiveMs(c, p.inputs, 2);
+    std::printf("%-60s %10.4f %10.4f %10.4f %10.4f\n", Describe(c.op).substr(0, 60).c_str(), k1, k2, d1, d2);
   }
 }
 

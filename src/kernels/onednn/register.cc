@@ -10,6 +10,7 @@ void RegisterOneDnnKernels(KernelRegistry& registry) {
   onednn::RegisterEltwiseKernels(registry);
   onednn::RegisterAttentionKernels(registry);
   onednn::RegisterBlockedLayoutKernels(registry);
+  onednn::RegisterReduceKernels(registry);
 }
 
 }  // namespace mlserving::kernels
