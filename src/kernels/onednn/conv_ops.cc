@@ -306,15 +306,10 @@ class ConvKernel : public FallbackKernel, public ConstantInputOwner {
         plain = constant_weights_;
         return Status::Ok();
       }
-      ASSIGN_OR_RETURN(plain, Tensor::AllocateUninitialized(DType::kFloat32, owned_w_shape_));
-      ReorderInto(packed_.front().second, WrapTensor(UserWeights(owned_w_shape_), plain));
+      ASSIGN_OR_RETURN(plain, Unpack(packed_.front().second, UserWeights(owned_w_shape_), owned_w_shape_));
       return Status::Ok();
     }));
-    if (ctx.inputs.size() < 2) ctx.inputs.resize(2, nullptr);
-    ctx.inputs[1] = &plain;
-    Status status = Fallback(ctx);
-    ctx.inputs[1] = nullptr;
-    return status;
+    return FallbackWithInput(ctx, 1, plain);
   }
 
   /// The ONNX weights as oneDNN's logical weights: Conv W [O, I/g, k...] is {[g,] O/g, I/g, k...};

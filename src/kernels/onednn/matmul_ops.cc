@@ -378,15 +378,10 @@ class MatMulKernel : public FallbackKernel, public ConstantInputOwner {
         plain = constant_b_;
         return Status::Ok();
       }
-      ASSIGN_OR_RETURN(plain, Tensor::AllocateUninitialized(DType::kFloat32, owned_b_shape_));
-      ReorderInto(packed_.front().second, WrapTensor(PlainDesc(owned_b_shape_), plain));
+      ASSIGN_OR_RETURN(plain, Unpack(packed_.front().second, PlainDesc(owned_b_shape_), owned_b_shape_));
       return Status::Ok();
     }));
-    if (ctx.inputs.size() < 2) ctx.inputs.resize(2, nullptr);
-    ctx.inputs[1] = &plain;
-    Status status = Fallback(ctx);
-    ctx.inputs[1] = nullptr;
-    return status;
+    return FallbackWithInput(ctx, 1, plain);
   }
 
   bool fused_;

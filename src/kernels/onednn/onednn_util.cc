@@ -127,6 +127,20 @@ void ReorderInto(const dnnl::memory& from, const dnnl::memory& to) {
   stream.wait();
 }
 
+Result<Tensor> Unpack(const dnnl::memory& packed, const dnnl::memory::desc& plain, const Shape& shape) {
+  ASSIGN_OR_RETURN(Tensor out, Tensor::AllocateUninitialized(DType::kFloat32, shape));
+  ReorderInto(packed, WrapTensor(plain, out));
+  return out;
+}
+
+Status FallbackKernel::FallbackWithInput(KernelContext& ctx, size_t index, const Tensor& plain) const {
+  if (ctx.inputs.size() <= index) ctx.inputs.resize(index + 1, nullptr);
+  ctx.inputs[index] = &plain;
+  Status status = Fallback(ctx);
+  ctx.inputs[index] = nullptr;
+  return status;
+}
+
 bool AllFloat32NonEmpty(std::initializer_list<const Tensor*> tensors) {
   for (const Tensor* t : tensors) {
     if (t == nullptr || t->dtype() != DType::kFloat32 || t->num_elements() == 0) return false;

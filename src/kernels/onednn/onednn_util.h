@@ -109,6 +109,9 @@ void Execute(const dnnl::primitive& primitive, const dnnl::primitive_desc& pd, c
 dnnl::memory ReorderTo(const dnnl::memory& from, const dnnl::memory::desc& desc);
 /// Reorders `from` into the existing memory `to`.
 void ReorderInto(const dnnl::memory& from, const dnnl::memory& to);
+/// A new float32 tensor of `shape` holding `packed` reordered into `plain` (the layout of that
+/// shape's ONNX form): a constant the kernel holds only packed, rebuilt for a fallback call.
+Result<Tensor> Unpack(const dnnl::memory& packed, const dnnl::memory::desc& plain, const Shape& shape);
 
 /// True when every given tensor is present, float32 and non-empty (the fast paths' domain).
 bool AllFloat32NonEmpty(std::initializer_list<const Tensor*> tensors);
@@ -149,6 +152,9 @@ class FallbackKernel : public Kernel {
  protected:
   explicit FallbackKernel(std::unique_ptr<Kernel> fallback) : fallback_(std::move(fallback)) {}
   Status Fallback(KernelContext& ctx) const { return fallback_->Compute(ctx); }
+  /// The fallback for a call whose input `index` is a constant this kernel holds (the evaluator
+  /// passes null there, kernels/constant_owner.h): `plain` stands in for it during this call.
+  Status FallbackWithInput(KernelContext& ctx, size_t index, const Tensor& plain) const;
 
  private:
   std::unique_ptr<Kernel> fallback_;
