@@ -75,7 +75,10 @@ class ReduceKernel : public FallbackKernel {
     const Shape& in_shape = x->shape();
     std::vector<bool> reduced(in_shape.size(), normalized->empty());
     for (int64_t a : *normalized) reduced[static_cast<size_t>(a)] = true;
-    const auto [rows, count] = TrailingBlock(in_shape, reduced);
+    // Plain variables, not a structured binding: lambdas below capture them (C++20 forbids that
+    // for bindings before P1091, and clang 14 refuses it).
+    const auto block = TrailingBlock(in_shape, reduced);
+    const int64_t rows = block.first, count = block.second;
     if (rows == 0 || count < 2) return Fallback(ctx);
     Shape out_shape;
     for (size_t d = 0; d < in_shape.size(); ++d) {
