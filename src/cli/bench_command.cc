@@ -8,6 +8,8 @@
 #include <iostream>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
 #include "cli/tensor_files.h"
 #include "server/codecs/csv_codec.h"
@@ -158,10 +160,12 @@ int RunBench(const BenchOptions& options) {
   std::sort(times.begin(), times.end());
   double sum = 0;
   for (double t : times) sum += t;
+  // The path as a JSON string (quotes, backslashes and control characters escaped).
+  const std::string model_json = nlohmann::json(options.model).dump();
   std::printf(
-      "{\"model\":\"%s\",\"median_ms\":%.6f,\"p90_ms\":%.6f,\"p99_ms\":%.6f,\"mean_ms\":%.6f,\"min_ms\":%.6f,"
+      "{\"model\":%s,\"median_ms\":%.6f,\"p90_ms\":%.6f,\"p99_ms\":%.6f,\"mean_ms\":%.6f,\"min_ms\":%.6f,"
       "\"iterations\":%d,\"warmup\":%d,\"threads\":%d,\"load_ms\":%.2f,\"peak_rss_mb\":%.1f}\n",
-      options.model.c_str(), Percentile(times, 0.5), Percentile(times, 0.9), Percentile(times, 0.99),
+      model_json.c_str(), Percentile(times, 0.5), Percentile(times, 0.9), Percentile(times, 0.99),
       times.empty() ? 0 : sum / static_cast<double>(times.size()), times.empty() ? 0 : times.front(),
       options.iterations, options.warmup, options.threads, load_ms, PeakRssMb());
   return 0;

@@ -1,6 +1,7 @@
 """The CLI: `describe`, `predict --json` and `predict --input ... --output-dir`."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -128,6 +129,15 @@ def test_bench_prints_latency_statistics():
     assert stats["iterations"] == 20 and stats["threads"] == 2
     assert 0 < stats["median_ms"] <= stats["p90_ms"] <= stats["p99_ms"]
     assert stats["peak_rss_mb"] > 0
+
+
+def test_bench_output_is_json_whatever_the_model_path(tmp_path):
+    # A path with a quote and a backslash must still give parseable JSON naming the model.
+    odd = tmp_path / 'my "best" \\ model.onnx'
+    shutil.copyfile(model_path("mlp"), odd)
+    p = run_cli("bench", str(odd), "--shape", "x=2,4", "--iterations", "3", "--warmup", "1")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert json.loads(p.stdout)["model"] == str(odd)
 
 
 def test_bench_with_input_files():
