@@ -166,19 +166,21 @@ struct DivOp {
   }
 };
 
-/// Max and Min propagate NaN, as numpy's maximum/minimum (written as one select so that float
-/// loops vectorise; x != x is the NaN test, false for integers).
+/// Max and Min propagate NaN, as numpy's maximum/minimum; between equal values (-0 and +0) they
+/// return `a`. One select: a NaN `b` is taken, and a NaN `a` stays since no `b` compares greater
+/// or less than it. `|` rather than `||` keeps it branch-free, so the float loops vectorise at
+/// -O2. x != x is the NaN test (always false for integers).
 struct MaxOp {
   template <typename C>
   C operator()(C a, C b) const {
-    return (b != b || a < b) && a == a ? b : a;
+    return ((b != b) | (b > a)) ? b : a;
   }
 };
 
 struct MinOp {
   template <typename C>
   C operator()(C a, C b) const {
-    return (b != b || b < a) && a == a ? b : a;
+    return ((b != b) | (b < a)) ? b : a;
   }
 };
 
@@ -312,6 +314,7 @@ void RegisterMod(KernelRegistry& registry) {
           }
         }
         ASSIGN_OR_RETURN(Tensor out, (BroadcastMap<T, T, T>(ctx, *a, *b, [use_fmod](const T& x, const T& y) {
+                           static_cast<void>(use_fmod);  // unread for unsigned types
                            const C u = Widen(x), v = Widen(y);
                            if constexpr (std::is_floating_point_v<C>) {
                              C r = std::fmod(u, v);

@@ -167,6 +167,100 @@ void ReduceBlockFloat(const float* __restrict in, float* __restrict out, const s
   }
 }
 
+/// GCC vector types of kWidth floats and of their comparison masks (a `vector_size` that depends on
+/// a template parameter is ignored by GCC, hence the specialisations).
+template <int kWidth>
+struct SimdLanes;
+template <>
+struct SimdLanes<4> {
+  using Float = float __attribute__((vector_size(4 * sizeof(float))));
+  using Mask = int32_t __attribute__((vector_size(4 * sizeof(int32_t))));
+};
+template <>
+struct SimdLanes<8> {
+  using Float = float __attribute__((vector_size(8 * sizeof(float))));
+  using Mask = int32_t __attribute__((vector_size(8 * sizeof(int32_t))));
+};
+
+/// Max (kMax) or Min of each contiguous row: out[o] over in[o * count, (o + 1) * count), NaN when
+/// the row holds a NaN. The extremum is a plain compare-select (maxps/minps), which lets NaNs drop
+/// out; a separate mask ORs up `v != v`, so the loop carries no NaN select on its critical path.
+/// Four accumulators of kWidth floats hide the compare latency; the tail runs scalar. kWidth must
+/// match the target's registers (4: SSE2; 8: AVX2): wider generic vectors than the target's are
+/// split badly by GCC (15x slower).
+template <bool kMax, int kWidth>
+[[gnu::always_inline]] inline void ExtremumRowsFloat(const float* __restrict in, float* __restrict out, int64_t outer,
+                                                     int64_t count) {
+  using Lanes = typename SimdLanes<kWidth>::Float;
+  using MaskLanes = typename SimdLanes<kWidth>::Mask;
+  constexpr int64_t kStep = 4 * kWidth;
+  const float identity = kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* row = in + o * count;
+    // Four named accumulators, not an array: GCC at -O2 keeps an array indexed in a loop on the
+    // stack, and the store-to-load chain then costs 3x.
+    Lanes l0 = Lanes{} + identity, l1 = l0, l2 = l0, l3 = l0;
+    MaskLanes nan_seen = {};
+    int64_t r = 0;
+    for (; r + kStep <= count; r += kStep) {
+      Lanes v0, v1, v2, v3;
+      std::memcpy(&v0, row + r, sizeof(v0));
+      std::memcpy(&v1, row + r + kWidth, sizeof(v1));
+      std::memcpy(&v2, row + r + 2 * kWidth, sizeof(v2));
+      std::memcpy(&v3, row + r + 3 * kWidth, sizeof(v3));
+      if constexpr (kMax) {
+        l0 = v0 > l0 ? v0 : l0;
+        l1 = v1 > l1 ? v1 : l1;
+        l2 = v2 > l2 ? v2 : l2;
+        l3 = v3 > l3 ? v3 : l3;
+      } else {
+        l0 = v0 < l0 ? v0 : l0;
+        l1 = v1 < l1 ? v1 : l1;
+        l2 = v2 < l2 ? v2 : l2;
+        l3 = v3 < l3 ? v3 : l3;
+      }
+      nan_seen |= (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3);
+    }
+    float acc = identity;
+    bool any_nan = false;
+    for (int j = 0; j < kWidth; ++j) {
+      for (const float v : {l0[j], l1[j], l2[j], l3[j]}) acc = kMax ? (v > acc ? v : acc) : (v < acc ? v : acc);
+      any_nan |= nan_seen[j] != 0;
+    }
+    for (; r < count; ++r) {
+      const float v = row[r];
+      acc = kMax ? (v > acc ? v : acc) : (v < acc ? v : acc);
+      any_nan |= v != v;
+    }
+    out[o] = any_nan ? std::numeric_limits<float>::quiet_NaN() : acc;
+  }
+}
+
+template <bool kMax>
+void ExtremumRowsBaseline(const float* in, float* out, int64_t outer, int64_t count) {
+  ExtremumRowsFloat<kMax, 4>(in, out, outer, count);
+}
+
+#if defined(__x86_64__)
+template <bool kMax>
+[[gnu::target("avx2")]] void ExtremumRowsAvx2(const float* in, float* out, int64_t outer, int64_t count) {
+  ExtremumRowsFloat<kMax, 8>(in, out, outer, count);
+}
+#endif
+
+/// ExtremumRowsFloat on 8 lanes where the CPU has AVX2 (x86-64, checked once), else on 4.
+template <bool kMax>
+void ExtremumRows(const float* in, float* out, int64_t outer, int64_t count) {
+#if defined(__x86_64__)
+  static const bool has_avx2 = __builtin_cpu_supports("avx2");
+  if (has_avx2) {
+    ExtremumRowsAvx2<kMax>(in, out, outer, count);
+    return;
+  }
+#endif
+  ExtremumRowsBaseline<kMax>(in, out, outer, count);
+}
+
 /// The float32 fast path of every kind but LogSumExp; false when `kind` has none. Same semantics
 /// as Accumulate (NaN propagates through Max and Min) and the finishing step of ReduceKernel.
 bool ReduceFloat(ReduceKind kind, const float* in, float* out, const std::array<int64_t, 3>& block) {
@@ -188,16 +282,23 @@ bool ReduceFloat(ReduceKind kind, const float* in, float* out, const std::array<
     case ReduceKind::kProd:
       ReduceBlockFloat(in, out, block, 1.0f, identity, [](auto a, auto b) { return a * b; });
       break;
-    // A NaN accumulator stays; a NaN value replaces the accumulator (| rather than ||: vectors).
+    // Rows: ExtremumRowsFloat. Otherwise a NaN value replaces the accumulator and a NaN
+    // accumulator stays (no value compares greater or less than it); | rather than ||: vectors.
     case ReduceKind::kMax:
-      ReduceBlockFloat(in, out, block, -std::numeric_limits<float>::infinity(), identity, [](auto a, auto b) {
-        return a != a ? a : ((b != b) | (b > a)) ? b : a;
-      });
+      if (block[2] == 1) {
+        ExtremumRows<true>(in, out, block[0], block[1]);
+        return true;
+      }
+      ReduceBlockFloat(in, out, block, -std::numeric_limits<float>::infinity(), identity,
+                       [](auto a, auto b) { return ((b != b) | (b > a)) ? b : a; });
       break;
     case ReduceKind::kMin:
-      ReduceBlockFloat(in, out, block, std::numeric_limits<float>::infinity(), identity, [](auto a, auto b) {
-        return a != a ? a : ((b != b) | (b < a)) ? b : a;
-      });
+      if (block[2] == 1) {
+        ExtremumRows<false>(in, out, block[0], block[1]);
+        return true;
+      }
+      ReduceBlockFloat(in, out, block, std::numeric_limits<float>::infinity(), identity,
+                       [](auto a, auto b) { return ((b != b) | (b < a)) ? b : a; });
       break;
     case ReduceKind::kLogSumExp: return false;
   }

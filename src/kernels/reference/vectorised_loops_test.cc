@@ -224,6 +224,94 @@ TEST(VectorisedLoops, NoopWithEmptyAxesReturnsTheInput) {
   }
 }
 
+/// Expects float32 `actual` to equal `expected` element for element (a NaN matches a NaN; -0 == +0),
+/// for results that are exact: max, min and infinities.
+void ExpectSameValues(const Tensor& actual, const std::vector<float>& expected, const std::string& what) {
+  ASSERT_EQ(actual.dtype(), DType::kFloat32) << what;
+  ASSERT_EQ(actual.num_elements(), static_cast<int64_t>(expected.size())) << what;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const float a = actual.data<float>()[i], e = expected[i];
+    EXPECT_TRUE(std::isnan(e) ? std::isnan(a) : a == e)
+        << what << ": element " << i << " is " << a << ", expected " << e;
+  }
+}
+
+// The row loop of ReduceMax/ReduceMin runs 32 floats a step with a separate NaN mask, then a scalar
+// tail: every row length up to past two steps, a NaN at every position (main loop and tail), rows
+// of infinities and of NaNs, and the empty reduction (ONNX: -inf for Max, +inf for Min).
+TEST(VectorisedLoops, ReduceMaxMinRowsPropagateNaNAtEveryPositionAndKeepInfinities) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const float kNaN = std::numeric_limits<float>::quiet_NaN();
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (int64_t count = 0; count <= 70; ++count) {
+    std::vector<std::vector<float>> rows;
+    std::vector<float> plain(static_cast<size_t>(count));
+    for (float& v : plain) v = dist(rng);
+    rows.push_back(plain);
+    for (int64_t p = 0; p < count; ++p) {
+      rows.push_back(plain);
+      rows.back()[static_cast<size_t>(p)] = kNaN;
+    }
+    for (float fill : {kInf, -kInf, kNaN}) rows.emplace_back(static_cast<size_t>(count), fill);
+    std::vector<float> mixed = plain;  // both infinities among numbers, the last one in the tail
+    if (count > 0) mixed[0] = -kInf;
+    if (count > 1) mixed[static_cast<size_t>(count - 1)] = kInf;
+    rows.push_back(mixed);
+    std::vector<float> data;
+    for (const std::vector<float>& row : rows) data.insert(data.end(), row.begin(), row.end());
+    const Tensor x = Tensor::FromVector<float>({static_cast<int64_t>(rows.size()), count}, data);
+    const Tensor axes = Tensor::FromVector<int64_t>({1}, {-1});
+    for (const bool is_max : {true, false}) {
+      std::vector<float> expected;
+      for (const std::vector<float>& row : rows) {
+        float acc = is_max ? -kInf : kInf;
+        for (float v : row)
+          acc = std::isnan(acc) || std::isnan(v) ? kNaN : is_max ? std::max(acc, v) : std::min(acc, v);
+        expected.push_back(acc);
+      }
+      const char* op = is_max ? "ReduceMax" : "ReduceMin";
+      const ir::Node node = MakeNode(op, 18, {{"keepdims", IntAttr(0)}}, 2, 1);
+      for (const KernelRegistry* registry : {&kernel_test::ReferenceOnly(), &kernel_test::WithOneDnn()}) {
+        Result<std::vector<Tensor>> got = RunNode(node, {x, axes}, *registry);
+        ASSERT_TRUE(got.ok()) << got.status().ToString();
+        ExpectSameValues((*got)[0], expected, std::string(op) + " rows of " + std::to_string(count));
+      }
+    }
+  }
+}
+
+// Binary Max/Min on every run length up to past the 16-element block, each element drawn from
+// NaN, both infinities, both zeros and numbers, contiguous and against a broadcast scalar.
+TEST(VectorisedLoops, BinaryMaxMinPropagateNaNFromEitherSide) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const std::vector<float> specials = {std::numeric_limits<float>::quiet_NaN(), kInf, -kInf, 0.0f, -0.0f, 0.5f, -2.0f};
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<size_t> pick(0, specials.size() - 1);
+  for (int64_t n = 1; n <= 40; ++n) {
+    std::vector<float> a(static_cast<size_t>(n)), b(a.size());
+    for (float& v : a) v = specials[pick(rng)];
+    for (float& v : b) v = specials[pick(rng)];
+    const Tensor ta = Tensor::FromVector<float>({n}, a), tb = Tensor::FromVector<float>({n}, b);
+    for (const bool is_max : {true, false}) {
+      const auto fn = is_max ? NanMax : NanMin;
+      const char* op = is_max ? "Max" : "Min";
+      std::vector<float> same, scalar_b;
+      for (size_t i = 0; i < a.size(); ++i) {
+        same.push_back(fn(a[i], b[i]));
+        scalar_b.push_back(fn(a[i], b[0]));
+      }
+      Result<std::vector<Tensor>> got = RunNode(MakeNode(op, 13, {}, 2, 1), {ta, tb});
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ExpectSameValues((*got)[0], same, std::string(op) + " of length " + std::to_string(n));
+      const Tensor first_b = Tensor::FromVector<float>({1}, {b[0]});
+      got = RunNode(MakeNode(op, 13, {}, 2, 1), {ta, first_b});
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ExpectSameValues((*got)[0], scalar_b, std::string(op) + " against a scalar, length " + std::to_string(n));
+    }
+  }
+}
+
 TEST(VectorisedLoops, InvalidAxesFailOnEveryPath) {
   std::mt19937 rng(6);
   const Tensor x = RandomTensor({8, 600}, rng, -1.0f, 1.0f);
