@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "optimizer/optimizer.h"
 #include "optimizer/passes.h"
 #include "optimizer/test_graph.h"
 
@@ -147,6 +148,56 @@ TEST(AttentionFusion, FusesHeadsFromDynamicReshapes) {
   ir::Graph fused = testing::RunPassAndCompare(b.graph(), FuseAttention, 1, feeds);
   EXPECT_EQ(testing::CountOps(fused, "Attention"), 1);
   EXPECT_EQ(testing::CountOps(fused, "Softmax"), 0);
+}
+
+// torch's scaled_dot_product_attention with dynamic batch and sequence axes, as the whole
+// optimizer sees it: the heads come from Reshape(x, Concat(Slice(Shape(x), 0, 2), [4, -1])), and
+// the scale is computed at run time, Sqrt(1 / Sqrt(Cast(Shape(Q)[-1]))), applied to Q and Kᵀ.
+// Shape inference reads the head depth (8) through the computed Reshape target, constant folding
+// turns the scale chain into constants, and attention_fusion fires; the batch and sequence
+// stay dynamic (the optimized graph runs at other lengths).
+TEST(AttentionFusion, FusesTorchSdpaRuntimeScaleWithDynamicAxes) {
+  constexpr int64_t kModel = 32;
+  GraphBuilder b;
+  const ir::ValueId x = b.Input("x", {-1, -1, kModel}, DType::kFloat32, {"batch", "seq", ""});
+  const ir::ValueId zero = b.Constant("zero", testing::Int64s({0}));
+  const ir::ValueId two = b.Constant("two", testing::Int64s({2}));
+  const ir::ValueId heads = b.Constant("heads", testing::Int64s({4, -1}));
+  auto project = [&](const std::string& name, uint32_t seed, std::vector<int64_t> perm) {
+    const ir::ValueId w = b.Constant(name + "_w", RandomTensor({kModel, kModel}, seed));
+    const ir::ValueId bias = b.Constant(name + "_b", RandomTensor({kModel}, seed + 10));
+    const ir::ValueId p = b.Op("Add", {b.Op("MatMul", {x, w}), bias});
+    const ir::ValueId batch_seq = b.Op("Slice", {b.Op("Shape", {p}), zero, two});
+    const ir::ValueId target = b.Op("Concat", {batch_seq, heads}, {{"axis", IntAttr(0)}});
+    return b.Op("Transpose", {b.Op("Reshape", {p, target})}, {{"perm", IntsAttr(std::move(perm))}});
+  };
+  const ir::ValueId q = project("q", 1, {0, 2, 1, 3});
+  const ir::ValueId kt = project("k", 2, {0, 2, 3, 1});
+  const ir::ValueId v = project("v", 3, {0, 2, 1, 3});
+  const ir::ValueId depth =
+      b.Op("Gather", {b.Op("Shape", {q}), b.Constant("last", Tensor::Scalar<int64_t>(-1))}, {{"axis", IntAttr(0)}});
+  const ir::ValueId scale =
+      b.Op("Div", {b.Scalar("one", 1.0f), b.Op("Sqrt", {b.Op("Cast", {depth}, {{"to", IntAttr(1)}})})});
+  const ir::ValueId scores =
+      b.Op("MatMul", {b.Op("Mul", {q, b.Op("Sqrt", {scale})}), b.Op("Mul", {kt, b.Op("Sqrt", {scale})})});
+  b.Output(b.Op("MatMul", {b.Op("Softmax", {scores}, {{"axis", IntAttr(-1)}}), v}));
+
+  const ir::Graph model = b.graph();
+  ir::Graph optimized = model;
+  Result<OptimizationReport> report = Optimize(optimized, kernels::KernelRegistry::Default(), OptimizationLevel::kAll);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const auto count = [&](const char* op) {
+    return std::count_if(optimized.nodes().begin(), optimized.nodes().end(),
+                         [&](const ir::Node& n) { return n.op_type == op; });
+  };
+  EXPECT_EQ(count("Attention"), 1) << report->Summary();
+  EXPECT_EQ(count("Softmax"), 0);
+  EXPECT_EQ(count("Sqrt"), 0);
+  for (const auto& [batch, seq] : {std::pair<int64_t, int64_t>{2, 5}, {3, 9}}) {
+    SCOPED_TRACE("batch " + std::to_string(batch) + ", seq " + std::to_string(seq));
+    testing::ExpectSameOutputs(model, optimized, {RandomTensor({batch, seq, kModel}, 7)},
+                               testing::Tolerance::AllClose(1e-5, 1e-5));
+  }
 }
 
 TEST(AttentionFusion, FullyMaskedRowsMatchTheDecomposedGraph) {

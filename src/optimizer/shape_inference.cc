@@ -5,6 +5,8 @@
 // dtypes are filled in, known ones are never changed (a declaration that contradicts the
 // inference is kept as it is). Symbolic dims (ONNX dim_param, ir::ValueType::dim_names) flow from
 // inputs to outputs: two dims with the same name are the same size, so [N,3] + [N,1] is [N,3].
+// Small int64 tensors computed from Shapes (Reshape targets) are followed element by element, so
+// Reshape(x, Concat(Slice(Shape(x), 0, 2), [4, -1])) of an [N,S,32] x is [N,S,4,8].
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/fused_activation.h"
 #include "kernels/reference/kernel_util.h"
 #include "optimizer/graph_util.h"
 #include "optimizer/passes.h"
@@ -172,20 +175,125 @@ bool IsComparison(const std::string& op) {
 class Inferrer {
  public:
   /// `types` holds the current type of every value of `graph` (constants are read from `graph`).
-  Inferrer(const ir::Graph& graph, const std::vector<ir::ValueType>& types) : graph_(graph), types_(types) {}
+  Inferrer(const ir::Graph& graph, const std::vector<ir::ValueType>& types)
+      : graph_(graph), types_(types), index_(graph) {}
 
   /// One entry per node output (empty when nothing is known).
   std::vector<OutputType> Infer(const ir::Node& node) const {
     std::vector<OutputType> out(node.outputs.size());
-    if (!node.domain.empty() || HasSubgraphs(node) || out.empty()) return out;
+    if (HasSubgraphs(node) || out.empty()) return out;
     for (ir::ValueId in : node.inputs) {
       if (in != ir::kNoValue && types_[static_cast<size_t>(in)].kind != ir::ValueKind::kTensor) return out;
     }
-    InferOnnx(node, out);
+    if (node.domain.empty()) {
+      InferOnnx(node, out);
+    } else if (node.domain == kernels::kMlServingDomain) {
+      InferMlServing(node, out);
+    }
     return out;
   }
 
  private:
+  /// One element of a 1-D int64 shape tensor: a literal (which may be 0 or -1, with Reshape's
+  /// meanings), or a dim of a Shape's input (possibly symbolic, possibly anonymous).
+  struct ShapeElement {
+    std::optional<int64_t> literal;
+    Dim dim;
+  };
+  static constexpr int kMaxShapeValueDepth = 16;
+
+  /// The elements of `v`, a small int64 tensor computed from Shape outputs and constants by
+  /// Shape, Slice / Gather (axis 0, constant indices), Concat, Unsqueeze / Squeeze (axis 0) and
+  /// Cast to int64: torch's `Concat(Slice(Shape(x), 0, 2), [4, -1])` Reshape targets. A scalar
+  /// is one element. Nullopt when `v` is computed otherwise (data propagation, as ONNX's shape
+  /// inference does it, limited to what Reshape targets need).
+  std::optional<std::vector<ShapeElement>> ShapeValue(ir::ValueId v, int depth = 0) const {
+    if (v == ir::kNoValue || depth > kMaxShapeValueDepth) return std::nullopt;
+    if (const Tensor* t = ConstantOf(graph_, v)) {
+      if (t->rank() > 1) return std::nullopt;
+      std::optional<std::vector<int64_t>> ints = ConstInts(v);
+      if (!ints) return std::nullopt;
+      std::vector<ShapeElement> out;
+      for (int64_t i : *ints) out.push_back(ShapeElement{i, Dim()});
+      return out;
+    }
+    const int p = index_.producer(v);
+    if (p < 0) return std::nullopt;
+    const ir::Node& node = graph_.nodes()[static_cast<size_t>(p)];
+    if (!node.domain.empty() || node.outputs.size() != 1) return std::nullopt;
+    const std::string& op = node.op_type;
+    if (op == "Shape") {
+      std::optional<Dims> in = DimsOf(Input(node, 0));
+      if (!in) return std::nullopt;
+      const int64_t rank = static_cast<int64_t>(in->size());
+      int64_t start = node.GetInt("start", 0), end = node.GetInt("end", rank);
+      if (start < 0) start += rank;
+      if (end < 0) end += rank;
+      start = std::clamp<int64_t>(start, 0, rank);
+      end = std::clamp<int64_t>(end, start, rank);
+      std::vector<ShapeElement> out;
+      for (int64_t i = start; i < end; ++i) {
+        const Dim& d = (*in)[static_cast<size_t>(i)];
+        out.push_back(d.known() ? ShapeElement{d.size, Dim()} : ShapeElement{std::nullopt, d});
+      }
+      return out;
+    }
+    if (op == "Cast") {
+      if (kernels::reference::DTypeFromOnnxCode(node.GetInt("to", -1)) != DType::kInt64) return std::nullopt;
+      return ShapeValue(Input(node, 0), depth + 1);
+    }
+    if (op == "Concat") {
+      if (node.GetInt("axis", 0) != 0 && node.GetInt("axis", 0) != -1) return std::nullopt;
+      std::vector<ShapeElement> out;
+      for (ir::ValueId in : node.inputs) {
+        std::optional<std::vector<ShapeElement>> part = ShapeValue(in, depth + 1);
+        if (!part) return std::nullopt;
+        out.insert(out.end(), part->begin(), part->end());
+      }
+      return out;
+    }
+    if (op == "Unsqueeze" || op == "Squeeze") {
+      // Between a scalar and a one-element vector only: the elements stay the same.
+      std::optional<Dims> in = DimsOf(Input(node, 0));
+      const bool scalar_to_vector = op == "Unsqueeze" && in && in->empty();
+      const bool vector_to_scalar = op == "Squeeze" && in && in->size() == 1 && (*in)[0].size == 1;
+      if (!scalar_to_vector && !vector_to_scalar) return std::nullopt;
+      return ShapeValue(Input(node, 0), depth + 1);
+    }
+    if (op == "Gather" || op == "Slice") {
+      std::optional<std::vector<ShapeElement>> data = ShapeValue(Input(node, 0), depth + 1);
+      if (!data) return std::nullopt;
+      const int64_t length = static_cast<int64_t>(data->size());
+      std::vector<ShapeElement> out;
+      if (op == "Gather") {
+        if (node.GetInt("axis", 0) != 0 && node.GetInt("axis", 0) != -1) return std::nullopt;
+        std::optional<std::vector<int64_t>> indices = ConstInts(Input(node, 1));
+        if (!indices) return std::nullopt;
+        for (int64_t i : *indices) {
+          if (i < -length || i >= length) return std::nullopt;
+          out.push_back((*data)[static_cast<size_t>(i < 0 ? i + length : i)]);
+        }
+        return out;
+      }
+      if (node.opset < 10) return std::nullopt;
+      std::optional<std::vector<int64_t>> starts = ConstInts(Input(node, 1)), ends = ConstInts(Input(node, 2));
+      if (!starts || !ends || starts->size() != 1 || ends->size() != 1) return std::nullopt;
+      if (Input(node, 3) != ir::kNoValue) {
+        std::optional<std::vector<int64_t>> axes = ConstInts(Input(node, 3));
+        if (!axes || axes->size() != 1 || ((*axes)[0] != 0 && (*axes)[0] != -1)) return std::nullopt;
+      }
+      if (Input(node, 4) != ir::kNoValue) {
+        std::optional<std::vector<int64_t>> steps = ConstInts(Input(node, 4));
+        if (!steps || steps->size() != 1 || (*steps)[0] != 1) return std::nullopt;
+      }
+      const int64_t start = std::clamp<int64_t>((*starts)[0] < 0 ? (*starts)[0] + length : (*starts)[0], 0, length);
+      const int64_t end = std::clamp<int64_t>((*ends)[0] < 0 ? (*ends)[0] + length : (*ends)[0], 0, length);
+      for (int64_t i = start; i < end; ++i) out.push_back((*data)[static_cast<size_t>(i)]);
+      return out;
+    }
+    return std::nullopt;
+  }
+
   std::optional<Dims> DimsOf(ir::ValueId v) const {
     if (v == ir::kNoValue) return std::nullopt;
     const ir::ValueType& type = types_[static_cast<size_t>(v)];
@@ -229,6 +337,31 @@ class Inferrer {
     const int64_t r = static_cast<int64_t>(rank);
     if (axis < -r || axis >= r) return std::nullopt;
     return axis < 0 ? axis + r : axis;
+  }
+
+  /// The fused ops of the graph optimizer, typed as the ops they replace: FusedMatMul as MatMul
+  /// (its bias and activation keep the product's shape), FusedConv as Conv, Attention as
+  /// MatMul(Softmax(Q·Kᵀ [+ mask]), V) (kernels/reference/attention.h). The channel-blocked ops
+  /// are left unknown.
+  void InferMlServing(const ir::Node& node, std::vector<OutputType>& out) const {
+    const std::string& op = node.op_type;
+    const ir::ValueId x = Input(node, 0);
+    if (op == "FusedMatMul") {
+      out[0] = {DTypeOfValue(x), MatMulDims(DimsOf(x), DimsOf(Input(node, 1)))};
+    } else if (op == "FusedConv") {
+      InferWindowed(node, DimsOf(x), DTypeOfValue(x), out);
+    } else if (op == "Attention") {
+      out[0].dtype = DTypeOfValue(x);
+      std::optional<Dims> q = DimsOf(x), k = DimsOf(Input(node, 1)), v = DimsOf(Input(node, 2));
+      if (!q || !k || !v || q->size() < 2 || k->size() < 2 || v->size() < 2) return;
+      if (node.GetInt("k_transposed", 0) == 0) std::swap((*k)[k->size() - 2], (*k)[k->size() - 1]);
+      std::optional<Dims> scores = MatMulDims(q, k);
+      if (scores && Input(node, 3) != ir::kNoValue) {
+        std::optional<Dims> mask = DimsOf(Input(node, 3));
+        scores = mask ? Broadcast({*scores, *mask}) : std::nullopt;
+      }
+      out[0].dims = MatMulDims(scores, v);
+    }
   }
 
   void InferOnnx(const ir::Node& node, std::vector<OutputType>& out) const {
@@ -467,7 +600,7 @@ class Inferrer {
     out[0].dtype = x_dtype;
     if (!x_dims || x_dims->size() < 3) return;
     const size_t spatial = x_dims->size() - 2;
-    const bool conv = node.op_type == "Conv";
+    const bool conv = node.op_type == "Conv" || node.op_type == "FusedConv";
     std::vector<int64_t> kernel = node.GetInts("kernel_shape");
     Dim channels = (*x_dims)[1];
     if (conv) {
@@ -759,8 +892,13 @@ class Inferrer {
 
   std::optional<Dims> ReshapeDims(const ir::Node& node, const std::optional<Dims>& in) const {
     const ir::ValueId shape_input = Input(node, 1);
-    std::optional<std::vector<int64_t>> shape =
-        node.opset < 5 ? std::optional<std::vector<int64_t>>(node.GetInts("shape")) : ConstInts(shape_input);
+    std::optional<std::vector<ShapeElement>> shape;
+    if (node.opset < 5) {
+      shape.emplace();
+      for (int64_t s : node.GetInts("shape")) shape->push_back(ShapeElement{s, Dim()});
+    } else {
+      shape = ShapeValue(shape_input);
+    }
     if (!shape) {
       // Rank known from the shape input's length.
       std::optional<Dims> s = DimsOf(shape_input);
@@ -773,8 +911,17 @@ class Inferrer {
     int64_t in_known = 1, out_known = 1;
     std::vector<bool> in_used(in ? in->size() : 0, false);
     int infer_at = -1;
+    Dims read_dims;
     for (size_t i = 0; i < shape->size(); ++i) {
-      const int64_t s = (*shape)[i];
+      if (!(*shape)[i].literal) {
+        // A dim read from a Shape at run time. Unless allowzero, a 0 there copies the input's
+        // dim i instead: the output dim is that symbol only where the two provably agree.
+        const Dim& d = (*shape)[i].dim;
+        if (allow_zero || (in && i < in->size() && (*in)[i].SameAs(d))) out[i] = d;
+        read_dims.push_back(d);
+        continue;
+      }
+      const int64_t s = *(*shape)[i].literal;
       if (s == 0 && !allow_zero) {
         if (!in || i >= in->size()) return std::nullopt;
         out[i] = (*in)[i];
@@ -791,6 +938,15 @@ class Inferrer {
     }
     if (infer_at < 0) return out;
     if (!in) return out;  // the -1 dim stays unknown
+    // The -1 dim absorbs what no output dim matches: cancel each dim read from a Shape against
+    // an input dim (after the 0s took theirs).
+    for (const Dim& d : read_dims) {
+      bool matched = false;
+      for (size_t j = 0; j < in->size() && !matched; ++j) {
+        if (!in_used[j] && !(*in)[j].known() && (*in)[j].SameAs(d)) in_used[j] = matched = true;
+      }
+      if (!matched) return out;
+    }
     std::vector<std::string> in_symbols;
     for (size_t i = 0; i < in->size(); ++i) {
       if (in_used[i]) continue;
@@ -1044,6 +1200,7 @@ class Inferrer {
 
   const ir::Graph& graph_;
   const std::vector<ir::ValueType>& types_;
+  const GraphIndex index_;
 };
 
 /// Merges `inferred` into `type`; true when `type` became more precise. A contradiction with

@@ -121,6 +121,76 @@ TEST(ShapeInferenceTest, ReshapeResolvesZeroAndMinusOneWithSymbols) {
   ExpectInferenceMatchesRun(b.graph(), {Iota({2, 3, 4})});
 }
 
+// torch's unflatten / view(B, T, h, -1) exports reshape to Concat(Slice(Shape(x), 0, 2), [4, -1]):
+// the target is not constant, but its elements are known (symbols N and S, then 4 and -1), so the
+// head dim is 32 / 4 whatever N and S are.
+TEST(ShapeInferenceTest, ReshapeReadsTargetsComputedFromShapes) {
+  GraphBuilder b;
+  b.Input("x", {-1, -1, 32}, DType::kFloat32, {"N", "S", ""});
+  b.Input("other", {-1, 2}, DType::kFloat32, {"M", ""});
+  b.Constant("zero", Int64s({0}));
+  b.Constant("two", Int64s({2}));
+  b.Constant("heads", Int64s({4, -1}));
+  b.Constant("first", Int64s({0}));
+  b.Constant("minus_one", Int64s({-1}));
+  b.Node("Shape", {"x"}, {"x_shape"});
+  b.Node("Slice", {"x_shape", "zero", "two"}, {"batch_seq"});
+  b.Node("Concat", {"batch_seq", "heads"}, {"target"}, {{"axis", IntAttr(0)}});
+  b.Node("Reshape", {"x", "target"}, {"split"});
+  // Gather + Unsqueeze of a dim of another input (M): not provably x's, so -1 stays unknown.
+  b.Node("Shape", {"other"}, {"other_shape"});
+  b.Node("Gather", {"other_shape", "first"}, {"m"}, {{"axis", IntAttr(0)}});
+  b.Node("Concat", {"m", "minus_one"}, {"m_target"}, {{"axis", IntAttr(0)}});
+  b.Node("Reshape", {"x", "m_target"}, {"by_m"});
+  b.Output("split");
+  b.Output("by_m");
+  Infer(b.graph());
+  EXPECT_EQ(TypeOf(b, "split").shape, (Shape{-1, -1, 4, 8}));
+  EXPECT_EQ(TypeOf(b, "split").dim_names, (std::vector<std::string>{"N", "S", "", ""}));
+  EXPECT_EQ(TypeOf(b, "by_m").shape, (Shape{-1, -1}));
+  EXPECT_TRUE(TypeOf(b, "by_m").dim_names.empty());
+  ExpectInferenceMatchesRun(b.graph(), {Iota({2, 3, 32}), Iota({3, 2})});
+  ExpectInferenceMatchesRun(b.graph(), {Iota({1, 5, 32}), Iota({2, 2})});
+}
+
+// The com.mlserving ops the fusion passes create are typed as the ops they replace, so that a
+// later inference (DeriveTypes in the passes) still sees through them.
+TEST(ShapeInferenceTest, FusedOpsAreTypedAsTheOpsTheyReplace) {
+  GraphBuilder b;
+  b.Input("x", {-1, 4, 8}, DType::kFloat32, {"N", "", ""});
+  b.Input("image", {-1, 3, 8, 8}, DType::kFloat32, {"N", "", "", ""});
+  b.Input("q", {-1, 2, 5, 8}, DType::kFloat32, {"N", "", "", ""});
+  b.Input("k", {-1, 2, 7, 8}, DType::kFloat32, {"N", "", "", ""});
+  b.Input("kt", {-1, 2, 8, 7}, DType::kFloat32, {"N", "", "", ""});
+  b.Input("v", {-1, 2, 7, 3}, DType::kFloat32, {"N", "", "", ""});
+  b.Input("mask", {-1, 1, 1, 7}, DType::kFloat32, {"N", "", "", ""});
+  b.Constant("w", Iota({8, 6}));
+  b.Constant("bias", Iota({6}));
+  b.Constant("filters", Iota({4, 3, 3, 3}));
+  const std::vector<size_t> fused = {
+      b.Node("FusedMatMul", {"x", "w", "bias"}, {"dense"}, {{"activation", StringAttr("Relu")}}),
+      b.Node("FusedConv", {"image", "filters"}, {"conv"},
+             {{"pads", IntsAttr({1, 1, 1, 1})}, {"strides", IntsAttr({2, 2})}, {"activation", StringAttr("Relu")}}),
+      b.Node("Attention", {"q", "k", "v", "mask"}, {"attended"}, {{"k_transposed", IntAttr(0)}}),
+      b.Node("Attention", {"q", "kt", "v"}, {"attended_kt"}, {{"k_transposed", IntAttr(1)}}),
+  };
+  for (size_t n : fused) b.graph().nodes()[n].domain = "com.mlserving";
+  for (const char* out : {"dense", "conv", "attended", "attended_kt"}) b.Output(out);
+  EXPECT_EQ(Infer(b.graph()), 4);
+  EXPECT_EQ(TypeOf(b, "dense").shape, (Shape{-1, 4, 6}));
+  EXPECT_EQ(TypeOf(b, "dense").dim_names, (std::vector<std::string>{"N", "", ""}));
+  EXPECT_EQ(TypeOf(b, "conv").shape, (Shape{-1, 4, 4, 4}));
+  for (const char* attended : {"attended", "attended_kt"}) {
+    EXPECT_EQ(TypeOf(b, attended).shape, (Shape{-1, 2, 5, 3})) << attended;
+    EXPECT_EQ(TypeOf(b, attended).dim_names, (std::vector<std::string>{"N", "", "", ""})) << attended;
+    EXPECT_EQ(TypeOf(b, attended).dtype, DType::kFloat32);
+  }
+  ExpectInferenceMatchesRun(b.graph(),
+                            {Iota({2, 4, 8}), Iota({2, 3, 8, 8}), testing::RandomTensor({2, 2, 5, 8}, 1),
+                             testing::RandomTensor({2, 2, 7, 8}, 2), testing::RandomTensor({2, 2, 8, 7}, 3),
+                             testing::RandomTensor({2, 2, 7, 3}, 4), testing::RandomTensor({2, 1, 1, 7}, 5)});
+}
+
 TEST(ShapeInferenceTest, ShapeOpsMatchWhatTheKernelsCompute) {
   GraphBuilder b;
   b.Input("x", {2, 3, 4});
