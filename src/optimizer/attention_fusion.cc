@@ -13,8 +13,8 @@
 //
 // Safety: every value the fusion removes has a single reader and is not a graph output; the
 // scales are finite nonzero scalar constants; Q, Kt' and V have a provable rank >= 2 (from the
-// trusted types or the Transpose that makes them: torch's dynamic reshapes leave the shapes
-// unknown), so MatMul's vector rules never apply; the Softmax normalises the last axis (-1, or
+// trusted types or, where shape inference cannot follow a dynamic reshape, the Transpose that
+// makes them), so MatMul's vector rules never apply; the Softmax normalises the last axis (-1, or
 // rank - 1 when the rank is known, for either axis semantics); a known dtype must be float32.
 
 #include <algorithm>
