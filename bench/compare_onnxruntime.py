@@ -33,7 +33,6 @@ tabular and tree cases); ours is measured inside the C++ process around `Evaluat
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -50,7 +49,6 @@ from harness import EngineError, fmt, load_cases, run_fresh
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODELS = REPO_ROOT / "bench" / "models"
-DEFAULT_BINARY = REPO_ROOT / "build" / "src" / "mlserving"
 RSS_TARGET = 1.3
 RTOL, ATOL = 1e-3, 1e-4
 
@@ -397,20 +395,12 @@ def machine_facts(binary: Path) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds and iterations (< 3 min)")
-    parser.add_argument("--mlserving", type=Path, default=DEFAULT_BINARY,
-                        help="our binary (default: build/src/mlserving)")
-    parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS)
-    parser.add_argument("--models", default="", help="comma-separated model names (default: all)")
+    parser = harness.argument_parser(__doc__.split("\n\n")[0], "fewer rounds and iterations (< 3 min)",
+                                      DEFAULT_MODELS)
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
-    parser.add_argument("--no-check", action="store_true", help="skip the output comparison")
-    parser.add_argument("--json-out", type=Path, help="write every number to this JSON file")
     args = parser.parse_args()
 
-    binary = args.mlserving.resolve()
-    if not binary.exists():
-        parser.error(f"{binary} not found; build it with ./scripts/build.sh mlserving")
+    binary = harness.existing_binary(parser, args)
     models_dir = args.models_dir.resolve()
     cases = load_cases(models_dir, "make_models.py", args.models)
     threads_list = [int(t) for t in args.threads.split(",")]

@@ -35,7 +35,6 @@ status is 1 when our side failed on a case, 0 otherwise (a missed target is not 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -52,7 +51,6 @@ from harness import EngineError, fmt, load_cases, run_fresh
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODELS = REPO_ROOT / "bench" / "models" / "pmml"
-DEFAULT_BINARY = REPO_ROOT / "build" / "src" / "mlserving"
 CHECK_RTOL = 1e-9
 PEERS = ("pypmml", "jpmml")  # the PyPI packages' APIs: the target peers
 ENGINES = ("ours", *PEERS, "jvm")
@@ -303,18 +301,10 @@ def machine_facts(binary: Path) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer and shorter rounds")
-    parser.add_argument("--mlserving", type=Path, default=DEFAULT_BINARY, help="our binary")
-    parser.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS)
-    parser.add_argument("--models", default="", help="comma-separated model names (default: all)")
-    parser.add_argument("--no-check", action="store_true", help="skip the output comparison")
-    parser.add_argument("--json-out", type=Path, help="write every number to this JSON file")
+    parser = harness.argument_parser(__doc__.split("\n\n")[0], "fewer and shorter rounds", DEFAULT_MODELS)
     args = parser.parse_args()
 
-    binary = args.mlserving.resolve()
-    if not binary.exists():
-        parser.error(f"{binary} not found; build it with ./scripts/build.sh mlserving")
+    binary = harness.existing_binary(parser, args)
     models_dir = args.models_dir.resolve()
     cases = load_cases(models_dir, "make_pmml_models.py", args.models)
     budget = QUICK if args.quick else FULL

@@ -4,6 +4,7 @@ Standard library only: each benchmark runs it from its own virtual environment."
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BINARY = REPO_ROOT / "build" / "src" / "mlserving"
 
 
 class EngineError(Exception):
@@ -63,6 +65,28 @@ def machine_facts(binary: Path) -> dict:
     return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
             "python": platform.python_version(), "mlserving": str(binary), "commit": commit,
             "loadavg": os.getloadavg()[0]}
+
+
+def argument_parser(description: str, quick_help: str, default_models: Path) -> argparse.ArgumentParser:
+    """The options both comparisons take: --quick, --mlserving, --models-dir, --models, --no-check,
+    --json-out (a script adds its own before parse_args)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--mlserving", type=Path, default=DEFAULT_BINARY,
+                        help="our binary (default: build/src/mlserving)")
+    parser.add_argument("--models-dir", type=Path, default=default_models)
+    parser.add_argument("--models", default="", help="comma-separated model names (default: all)")
+    parser.add_argument("--no-check", action="store_true", help="skip the output comparison")
+    parser.add_argument("--json-out", type=Path, help="write every number to this JSON file")
+    return parser
+
+
+def existing_binary(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path:
+    """args.mlserving resolved; a usage error naming the build command when it is missing."""
+    binary = args.mlserving.resolve()
+    if not binary.exists():
+        parser.error(f"{binary} not found; build it with ./scripts/build.sh mlserving")
+    return binary
 
 
 def load_cases(models_dir: Path, generator: str, models: str) -> list[dict]:
