@@ -52,35 +52,36 @@ struct Epilogue {
   }
 };
 
+/// r[m] = x · y[m] over k floats for m = 0..3: each load of x serves the four products, whose
+/// independent accumulators keep the FMA units busy where one dot product would wait on its own
+/// latency.
+__attribute__((target("avx2,fma"), always_inline)) inline void FourDots(const float* x, const float* const (&y)[4],
+                                                                        int64_t k, float (&r)[4]) {
+  const int64_t k8 = k / 8 * 8;
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+  for (int64_t i = 0; i < k8; i += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + i);
+    s0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y[0] + i), s0);
+    s1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y[1] + i), s1);
+    s2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y[2] + i), s2);
+    s3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y[3] + i), s3);
+  }
+  r[0] = HorizontalSum(s0), r[1] = HorizontalSum(s1), r[2] = HorizontalSum(s2), r[3] = HorizontalSum(s3);
+  for (int64_t i = k8; i < k; ++i) {
+    for (int m = 0; m < 4; ++m) r[m] += x[i] * y[m][i];
+  }
+}
+
 /// out[j] = a · b[j, :] for j < n (b is [n, k]): four rows of b per pass share the loads of a.
 __attribute__((target("avx2,fma"))) void DotRows(const float* a, const float* b, int64_t n, int64_t k,
                                                  const Epilogue& epilogue, float* out) {
   const int64_t k8 = k / 8 * 8;
   int64_t j = 0;
   for (; j + 4 <= n; j += 4) {
-    const float* b0 = b + j * k;
-    const float* b1 = b0 + k;
-    const float* b2 = b1 + k;
-    const float* b3 = b2 + k;
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-    for (int64_t i = 0; i < k8; i += 8) {
-      const __m256 av = _mm256_loadu_ps(a + i);
-      s0 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b0 + i), s0);
-      s1 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b1 + i), s1);
-      s2 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b2 + i), s2);
-      s3 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b3 + i), s3);
-    }
-    float r0 = HorizontalSum(s0), r1 = HorizontalSum(s1), r2 = HorizontalSum(s2), r3 = HorizontalSum(s3);
-    for (int64_t i = k8; i < k; ++i) {
-      r0 += a[i] * b0[i];
-      r1 += a[i] * b1[i];
-      r2 += a[i] * b2[i];
-      r3 += a[i] * b3[i];
-    }
-    out[j] = epilogue.Apply(r0, j);
-    out[j + 1] = epilogue.Apply(r1, j + 1);
-    out[j + 2] = epilogue.Apply(r2, j + 2);
-    out[j + 3] = epilogue.Apply(r3, j + 3);
+    const float* const rows[4] = {b + j * k, b + (j + 1) * k, b + (j + 2) * k, b + (j + 3) * k};
+    float r[4];
+    FourDots(a, rows, k, r);
+    for (int m = 0; m < 4; ++m) out[j + m] = epilogue.Apply(r[m], j + m);
   }
   for (; j < n; ++j) {
     const float* bj = b + j * k;
@@ -93,36 +94,14 @@ __attribute__((target("avx2,fma"))) void DotRows(const float* a, const float* b,
 }
 
 /// For a narrow B ([n < 4, k]): out[r, j] = a[r, :] · b[j, :] for four rows r of a (row stride
-/// k, out's row stride n): the four rows share each load of b, and their four independent
-/// accumulators keep the FMA units busy where one dot product would wait on its own latency.
+/// k, out's row stride n): the four rows share each load of b (FourDots).
 __attribute__((target("avx2,fma"))) void DotFourRows(const float* a, const float* b, int64_t n, int64_t k,
                                                      const Epilogue& epilogue, float* out) {
-  const int64_t k8 = k / 8 * 8;
-  const float* a0 = a;
-  const float* a1 = a0 + k;
-  const float* a2 = a1 + k;
-  const float* a3 = a2 + k;
+  const float* const rows[4] = {a, a + k, a + 2 * k, a + 3 * k};
   for (int64_t j = 0; j < n; ++j) {
-    const float* bj = b + j * k;
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-    for (int64_t i = 0; i < k8; i += 8) {
-      const __m256 bv = _mm256_loadu_ps(bj + i);
-      s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + i), bv, s0);
-      s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a1 + i), bv, s1);
-      s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a2 + i), bv, s2);
-      s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a3 + i), bv, s3);
-    }
-    float r0 = HorizontalSum(s0), r1 = HorizontalSum(s1), r2 = HorizontalSum(s2), r3 = HorizontalSum(s3);
-    for (int64_t i = k8; i < k; ++i) {
-      r0 += a0[i] * bj[i];
-      r1 += a1[i] * bj[i];
-      r2 += a2[i] * bj[i];
-      r3 += a3[i] * bj[i];
-    }
-    out[j] = epilogue.Apply(r0, j);
-    out[n + j] = epilogue.Apply(r1, j);
-    out[2 * n + j] = epilogue.Apply(r2, j);
-    out[3 * n + j] = epilogue.Apply(r3, j);
+    float r[4];
+    FourDots(b + j * k, rows, k, r);
+    for (int m = 0; m < 4; ++m) out[m * n + j] = epilogue.Apply(r[m], j);
   }
 }
 
