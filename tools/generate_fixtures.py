@@ -184,6 +184,14 @@ def canonical_opsets(model: onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
+def write_model(path: Path, model: onnx.ModelProto, written: list) -> bytes:
+    """Checks `model` (full check: types and shapes), writes it to `path` and returns its bytes."""
+    onnx.checker.check_model(model, full_check=True)
+    model_bytes = model.SerializeToString()
+    write_bytes(path, model_bytes, written)
+    return model_bytes
+
+
 def write_bytes(path: Path, data: bytes, written: list) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -302,10 +310,8 @@ def build_titanic(datasets: Path, out: Path, written: list) -> dict:
     ]
     model = to_onnx(pipeline, initial_types=initial_types, target_opset=SKL_TARGET_OPSET)
     canonical_opsets(model)
-    onnx.checker.check_model(model, full_check=True)
-    model_bytes = model.SerializeToString()
     model_dir = out / "titanic"
-    write_bytes(model_dir / "titanic.onnx", model_bytes, written)
+    model_bytes = write_model(model_dir / "titanic.onnx", model, written)
 
     classes = [int(c) for c in pipeline.classes_]
     sess = make_session(model_bytes)
@@ -374,10 +380,8 @@ def build_iris(datasets: Path, out: Path, written: list) -> dict:
         target_opset=SKL_TARGET_OPSET,
     )
     canonical_opsets(model)
-    onnx.checker.check_model(model, full_check=True)
-    model_bytes = model.SerializeToString()
     model_dir = out / "iris"
-    write_bytes(model_dir / "iris.onnx", model_bytes, written)
+    model_bytes = write_model(model_dir / "iris.onnx", model, written)
 
     classes = [str(c) for c in forest.classes_]
     sess = make_session(model_bytes)
@@ -426,10 +430,8 @@ def build_svm(datasets: Path, out: Path, written: list) -> dict:
         target_opset=SKL_TARGET_OPSET,
     )
     canonical_opsets(model)
-    onnx.checker.check_model(model, full_check=True)
-    model_bytes = model.SerializeToString()
     model_dir = out / "svm"
-    write_bytes(model_dir / "svm.onnx", model_bytes, written)
+    model_bytes = write_model(model_dir / "svm.onnx", model, written)
 
     classes = [str(c) for c in svc.classes_]
     sess = make_session(model_bytes)
@@ -491,10 +493,8 @@ def build_dictvec(datasets: Path, out: Path, written: list) -> dict:
         target_opset=SKL_TARGET_OPSET,
     )
     canonical_opsets(model)
-    onnx.checker.check_model(model, full_check=True)
-    model_bytes = model.SerializeToString()
     model_dir = out / "dictvec"
-    write_bytes(model_dir / "dictvec.onnx", model_bytes, written)
+    model_bytes = write_model(model_dir / "dictvec.onnx", model, written)
     sess = make_session(model_bytes)
 
     def expected_for(batch: list[dict]) -> dict:
@@ -580,10 +580,8 @@ def build_mlp(out: Path, written: list) -> dict:
     # Self-contained: every initializer must carry its bytes inline.
     for init in model.graph.initializer:
         assert init.data_location != TensorProto.EXTERNAL and not init.external_data, init.name
-    onnx.checker.check_model(model, full_check=True)
-    model_bytes = model.SerializeToString()
     model_dir = out / "mlp"
-    write_bytes(model_dir / "mlp.onnx", model_bytes, written)
+    model_bytes = write_model(model_dir / "mlp.onnx", model, written)
 
     sess = make_session(model_bytes)
 
@@ -678,9 +676,7 @@ def build_regressors(datasets: Path, out: Path, written: list) -> dict:
         canonical_opsets(model)
         if rewrite is not None:
             rewrite(model)
-        onnx.checker.check_model(model, full_check=True)
-        model_bytes = model.SerializeToString()
-        write_bytes(model_dir / f"{name}.onnx", model_bytes, written)
+        model_bytes = write_model(model_dir / f"{name}.onnx", model, written)
         sess = make_session(model_bytes)
         two_inputs = len(initial_types) > 1
 
@@ -728,8 +724,7 @@ def label_map_model(name: str, ml_opset: int, inputs: list, outputs: list, nodes
         opset_imports=[helper.make_opsetid("", 15), helper.make_opsetid("ai.onnx.ml", ml_opset)],
         producer_name="generate_fixtures.py")
     model.ir_version = 8
-    onnx.checker.check_model(model, full_check=True)
-    return model
+    return model  # checked by write_model
 
 
 def label_map_models(mass_by_species: dict) -> dict:
@@ -819,8 +814,7 @@ def build_labelmaps(datasets: Path, out: Path, written: list) -> dict:
     model_dir = out / "labelmaps"
     results = {}
     for name, model in label_map_models(mass_by_species).items():
-        model_bytes = model.SerializeToString()
-        write_bytes(model_dir / f"{name}.onnx", model_bytes, written)
+        model_bytes = write_model(model_dir / f"{name}.onnx", model, written)
         sess = make_session(model_bytes)
         values = dict(columns, **shifted) if name == "labels_ml2" else columns
 
