@@ -42,17 +42,6 @@ bool IsNondeterministic(const ir::Node& node) {
   return false;
 }
 
-void SetConstant(ir::Graph& graph, ir::ValueId id, Tensor tensor) {
-  ir::Value& value = graph.value(id);
-  value.type.kind = ir::ValueKind::kTensor;
-  value.type.dtype = tensor.dtype();
-  value.type.has_dtype = true;
-  value.type.has_shape = true;
-  value.type.shape = tensor.shape();
-  value.type.dim_names.clear();
-  value.constant = std::move(tensor);
-}
-
 Tensor Int64Vector(const std::vector<int64_t>& values) {
   return Tensor::FromVector<int64_t>({static_cast<int64_t>(values.size())}, values);
 }

@@ -34,15 +34,20 @@ ir::ValueId AddUniqueValue(ir::Graph& graph, const std::string& base) {
   return graph.GetOrAddValue(name);
 }
 
-ir::ValueId AddConstant(ir::Graph& graph, const std::string& base, Tensor tensor) {
-  const ir::ValueId id = AddUniqueValue(graph, base);
+void SetConstant(ir::Graph& graph, ir::ValueId id, Tensor tensor) {
   ir::Value& value = graph.value(id);
   value.type.kind = ir::ValueKind::kTensor;
   value.type.dtype = tensor.dtype();
   value.type.has_dtype = true;
   value.type.has_shape = true;
   value.type.shape = tensor.shape();
+  value.type.dim_names.clear();
   value.constant = std::move(tensor);
+}
+
+ir::ValueId AddConstant(ir::Graph& graph, const std::string& base, Tensor tensor) {
+  const ir::ValueId id = AddUniqueValue(graph, base);
+  SetConstant(graph, id, std::move(tensor));
   return id;
 }
 

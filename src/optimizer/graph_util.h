@@ -35,6 +35,8 @@ const Tensor* ConstantOf(const ir::Graph& graph, ir::ValueId v);
 
 /// Adds a value whose name starts with `base` and is unique in `graph`.
 ir::ValueId AddUniqueValue(ir::Graph& graph, const std::string& base);
+/// Makes `id` a constant holding `tensor`; its type becomes the tensor's (concrete dims).
+void SetConstant(ir::Graph& graph, ir::ValueId id, Tensor tensor);
 /// Adds a constant value (named uniquely from `base`) holding `tensor`, with its type set.
 ir::ValueId AddConstant(ir::Graph& graph, const std::string& base, Tensor tensor);
 
